@@ -1,0 +1,219 @@
+/* The factory: clones one init per create request into new namespaces, attaches it to its cgroups
+ * before it runs a single instruction of set-up, and hands the JVM a pidfd for it. */
+#include "flint-init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int parse_u64(const char *s, int base, unsigned long long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, base);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int config_parse(const struct msg *m, struct config *cfg, char *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    unsigned long long v;
+#define NEED_U64(key, base, dst)                                           \
+    do {                                                                   \
+        if (parse_u64(msg_get(m, key), base, &v) < 0) {                    \
+            snprintf(err, ERR_MAX, "create: missing or bad field %s", key); \
+            return -1;                                                     \
+        }                                                                  \
+        dst = v;                                                           \
+    } while (0)
+    cfg->id = msg_get(m, "id");
+    cfg->mnt = msg_get(m, "mnt");
+    cfg->hostname = msg_get(m, "hostname");
+    if (!cfg->id || !cfg->mnt || cfg->mnt[0] != '/' || strlen(cfg->mnt) > 1024 || !cfg->hostname) {
+        snprintf(err, ERR_MAX, "create: missing id, mnt (absolute, at most 1024 bytes) or hostname");
+        return -1;
+    }
+    for (const char *l = msg_get(m, "lower"); l; l = msg_next(m, "lower", l)) {
+        if (cfg->nlowers == MAX_LAYERS || l[0] != '/') {
+            snprintf(err, ERR_MAX, "create: too many layers or relative layer path");
+            return -1;
+        }
+        cfg->lowers[cfg->nlowers++] = l;
+    }
+    for (const char *c = msg_get(m, "cgroup"); c; c = msg_next(m, "cgroup", c)) {
+        if (cfg->ncgroups == MAX_CGROUPS) {
+            snprintf(err, ERR_MAX, "create: too many cgroup hierarchies");
+            return -1;
+        }
+        cfg->cgroup_procs[cfg->ncgroups++] = c;
+    }
+    if (cfg->nlowers == 0) {
+        snprintf(err, ERR_MAX, "create: no layers");
+        return -1;
+    }
+    NEED_U64("scratch", 10, cfg->scratch_bytes);
+    NEED_U64("inodes", 10, cfg->scratch_inodes);
+    NEED_U64("uid", 10, cfg->uid);
+    NEED_U64("gid", 10, cfg->gid);
+    NEED_U64("caps", 16, cfg->caps);
+    NEED_U64("userns", 10, cfg->userns_base);
+    NEED_U64("prepare", 10, cfg->prepare_ahead);
+    NEED_U64("nofile", 10, cfg->nofile);
+#undef NEED_U64
+    return 0;
+}
+
+static int write_id_map(pid_t pid, const char *file, unsigned long base)
+{
+    char path[64], map[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    snprintf(map, sizeof map, "0 %lu 65536\n", base);
+    return write_file(path, map);
+}
+
+/* Runs in the parent while the child waits on `go`: everything that must be in place before the
+ * init's first step. The cgroup attach comes first so that not one allocation escapes the limits. */
+static int prepare_child(const struct config *cfg, pid_t pid)
+{
+    char pidtext[24];
+    snprintf(pidtext, sizeof pidtext, "%d", pid);
+    for (int i = 0; i < cfg->ncgroups; i++)
+        if (write_file(cfg->cgroup_procs[i], pidtext) < 0)
+            return fail("attach to cgroup %s", cfg->cgroup_procs[i]);
+    if (cfg->userns_base) {
+        if (write_id_map(pid, "uid_map", cfg->userns_base) < 0 ||
+            write_id_map(pid, "gid_map", cfg->userns_base) < 0)
+            return fail("write user namespace maps of %d", pid);
+    }
+    return 0;
+}
+
+static void handle_create(int ctl, struct msg *req)
+{
+    struct config cfg;
+    struct msg *reply = malloc(sizeof *reply);
+    if (!reply)
+        abort();
+    if (req->nfds != 1) {
+        send_error(ctl, "create: expected exactly one file descriptor");
+        goto out;
+    }
+    if (config_parse(req, &cfg, g_err) < 0) {
+        send_error(ctl, g_err);
+        goto out;
+    }
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) < 0) {
+        fail("pipe");
+        send_error(ctl, g_err);
+        goto out;
+    }
+    int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD;
+    if (cfg.userns_base)
+        flags |= CLONE_NEWUSER;
+    int pidfd = -1;
+    pid_t pid = syscall(SYS_clone, flags | SIGCHLD, NULL, &pidfd, NULL, 0);
+    if (pid == 0) {
+        close(go[1]);
+        close(ctl);
+        char b;
+        if (read(go[0], &b, 1) != 1)
+            _exit(1); /* the factory gave up on us */
+        close(go[0]);
+        init_main(&cfg, req->fds[0]);
+    }
+    close(go[0]);
+    if (pid < 0) {
+        fail("clone new namespaces");
+        send_error(ctl, g_err);
+        close(go[1]);
+        goto out;
+    }
+    if (prepare_child(&cfg, pid) < 0) {
+        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        close(pidfd);
+        close(go[1]);
+        send_error(ctl, g_err);
+        goto out;
+    }
+    if (write(go[1], "g", 1) != 1) {
+        fail("release init");
+        send_error(ctl, g_err);
+    } else {
+        msg_start(reply, OP_CREATED);
+        msg_put(reply, "pid", "%d", pid);
+        reply->fds[0] = pidfd;
+        reply->nfds = 1;
+        msg_send(ctl, reply);
+    }
+    close(go[1]);
+    close(pidfd);
+out:
+    msg_close_fds(req);
+    free(reply);
+}
+
+int factory_main(int ctl)
+{
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sigfd < 0) {
+        perror("flint-init: signalfd");
+        return 1;
+    }
+    umask(0);
+    struct msg *req = malloc(sizeof *req);
+    if (!req)
+        return 1;
+    for (;;) {
+        struct pollfd p[2] = { { .fd = ctl, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return 1;
+        }
+        if (p[1].revents) {
+            struct signalfd_siginfo si;
+            while (read(sigfd, &si, sizeof si) > 0) {
+            }
+            while (waitpid(-1, NULL, WNOHANG) > 0) {
+            }
+        }
+        if (p[0].revents) {
+            ssize_t n = msg_recv(ctl, req);
+            if (n == 0)
+                return 0; /* the JVM went away: each init notices its own socket closing */
+            if (n < 0) {
+                if (errno == EMSGSIZE)
+                    send_error(ctl, "create: request too large");
+                else
+                    return 1;
+                continue;
+            }
+            if (req->buf[0] == OP_CREATE)
+                handle_create(ctl, req);
+            else {
+                msg_close_fds(req);
+                send_error(ctl, "factory: unknown request");
+            }
+        }
+    }
+}

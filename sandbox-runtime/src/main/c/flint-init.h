@@ -1,0 +1,101 @@
+/*
+ * flint-init: the native helper of Flint's sandbox runtime.
+ *
+ * One binary, two roles (docs/sandbox.md has the whole story):
+ *   factory  started once per runtime by the JVM with a control socket on fd 3; on each
+ *            create request it clones a new init into fresh namespaces and replies with a pidfd.
+ *   init     PID 1 of one sandbox: sets up the root, /dev and /proc, then parks; per exec request
+ *            it hands the request to a child that has a fresh copy-on-write scratch root.
+ *
+ * Messages are SOCK_SEQPACKET datagrams: one op byte, then NUL-terminated "key=value" fields;
+ * file descriptors travel as SCM_RIGHTS. Everything the JVM can do itself stays in Java.
+ */
+#ifndef FLINT_INIT_H
+#define FLINT_INIT_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MSG_MAX 65536
+#define MSG_MAX_FDS 4
+#define MAX_LAYERS 64
+#define MAX_CGROUPS 8
+#define ERR_MAX 512
+
+/* Op bytes of the protocol; the Java side (NativeProtocol.java) mirrors them. */
+enum {
+    OP_CREATE = 'C',   /* JVM -> factory: sandbox config, fd: the new init's control socket */
+    OP_CREATED = 'P',  /* factory -> JVM: pid=, fd: pidfd of the init */
+    OP_READY = 'R',    /* init -> JVM: set-up done, parked */
+    OP_ERROR = 'E',    /* any -> JVM: error= names the step and the errno text */
+    OP_EXEC = 'X',     /* JVM -> init -> child: timeout_ms=, cwd=, arg=..., env=...; fds: 0, 1, 2 */
+    OP_KILL = 'K',     /* JVM -> init: kill the current run */
+    OP_DONE = 'D',     /* init -> JVM: how the run ended and what it used */
+};
+
+struct msg {
+    char buf[MSG_MAX];
+    size_t len;
+    int fds[MSG_MAX_FDS];
+    int nfds;
+};
+
+/* proto.c */
+int msg_send(int sock, const struct msg *m);
+ssize_t msg_recv(int sock, struct msg *m); /* 0 on EOF */
+void msg_start(struct msg *m, char op);
+void msg_put(struct msg *m, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *msg_next(const struct msg *m, const char *key, const char *after);
+const char *msg_get(const struct msg *m, const char *key);
+void msg_close_fds(struct msg *m);
+int send_error(int sock, const char *error);
+
+/* The sandbox as the factory received it. Paths are absolute host paths. */
+struct config {
+    const char *id;
+    const char *mnt;                 /* empty host dir the init mounts its private root on */
+    const char *lowers[MAX_LAYERS];  /* read-only layers, topmost first */
+    int nlowers;
+    unsigned long long scratch_bytes;
+    unsigned long long scratch_inodes;
+    const char *hostname;
+    uid_t uid;
+    gid_t gid;
+    uint64_t caps;                   /* capabilities kept by run processes */
+    uid_t userns_base;               /* 0: no user namespace */
+    const char *cgroup_procs[MAX_CGROUPS];
+    int ncgroups;
+    bool prepare_ahead;              /* keep the next run's scratch root mounted in advance */
+    unsigned long nofile;
+};
+int config_parse(const struct msg *m, struct config *cfg, char *err);
+
+/* Errors: a step sets the message and returns -1; the caller reports it. */
+extern char g_err[ERR_MAX];
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* factory.c */
+int factory_main(int ctl);
+
+/* setup.c: the init's one-time set-up, steps in the order of docs/sandbox.md */
+void init_main(const struct config *cfg, int ctl) __attribute__((noreturn));
+
+/* init.c: the init's event loop */
+void init_loop(const struct config *cfg, int ctl, const struct sock_fprog *filter)
+    __attribute__((noreturn));
+
+/* child.c: one run's process, from fresh scratch root to exec */
+void child_main(const struct config *cfg, int sock, const struct sock_fprog *filter)
+    __attribute__((noreturn));
+
+/* harden.c */
+int seccomp_build(struct sock_fprog *out);
+int drop_privileges(uid_t uid, gid_t gid, uint64_t keep_caps);
+int set_rlimits(unsigned long nofile);
+int write_file(const char *path, const char *text);
+
+#endif

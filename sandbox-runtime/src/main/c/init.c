@@ -1,0 +1,270 @@
+/*
+ * The init's event loop, PID 1 of the sandbox. One run at a time: an exec request goes to a child
+ * that already has (prepare-ahead) or now gets a fresh scratch root; when that child exits, every
+ * other process of the sandbox is killed and reaped, and the JVM gets one DONE message.
+ */
+#include "flint-init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run {
+    pid_t child;        /* the prepared or running child, 0 when none */
+    int sock;           /* init's end of the socketpair to that child */
+    bool active;        /* an exec request was handed to the child */
+    bool timed_out;
+    bool killed;        /* the JVM asked for it */
+    char prep_error[ERR_MAX];
+    char stage[16];     /* of the last child error: "prepare" or "exec" */
+    struct rusage before;
+};
+
+static const struct config *cfg;
+static const struct sock_fprog *filter;
+static int ctl, sigfd, timerfd;
+static struct run run = { .sock = -1 };
+static struct msg *in, *out;
+
+/* Every process in the pid namespace but this one: kill(-1) from a pid namespace's init reaches
+ * exactly them, daemonised and orphaned ones included, and a fork racing it cannot escape. */
+static void kill_all_and_reap(void)
+{
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+    }
+}
+
+static void fork_child(void)
+{
+    int sp[2];
+    run.prep_error[0] = '\0';
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+        fail("socketpair for run");
+        snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sp[0]);
+        close(ctl);
+        close(sigfd);
+        close(timerfd);
+        child_main(cfg, sp[1], filter);
+    }
+    close(sp[1]);
+    if (pid < 0) {
+        fail("fork run process");
+        snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
+        close(sp[0]);
+        return;
+    }
+    run.child = pid;
+    run.sock = sp[0];
+}
+
+static void forget_child(void)
+{
+    if (run.sock >= 0)
+        close(run.sock);
+    run.sock = -1;
+    run.child = 0;
+}
+
+/* What the child said before it died: a set-up or exec failure. Empty when it exec'd. */
+static void read_child_error(char *dst, size_t size)
+{
+    if (run.sock < 0)
+        return;
+    struct msg *m = out; /* reused as scratch: the reply is built afterwards */
+    int flags = fcntl(run.sock, F_GETFL);
+    fcntl(run.sock, F_SETFL, flags | O_NONBLOCK);
+    if (msg_recv(run.sock, m) > 0 && m->buf[0] == OP_ERROR) {
+        const char *e = msg_get(m, "error");
+        const char *stage = msg_get(m, "stage");
+        snprintf(dst, size, "%s", e ? e : "run process failed");
+        snprintf(run.stage, sizeof run.stage, "%s", stage ? stage : "prepare");
+    }
+    msg_close_fds(m);
+}
+
+static long long micros(struct timeval t)
+{
+    return (long long)t.tv_sec * 1000000 + t.tv_usec;
+}
+
+static void finish_run(int status)
+{
+    kill_all_and_reap();
+    struct itimerspec off = {0};
+    timerfd_settime(timerfd, 0, &off, NULL);
+    char error[ERR_MAX] = "";
+    read_child_error(error, sizeof error);
+    struct rusage after;
+    getrusage(RUSAGE_CHILDREN, &after);
+    msg_start(out, OP_DONE);
+    if (WIFEXITED(status))
+        msg_put(out, "exit", "%d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        msg_put(out, "signal", "%d", WTERMSIG(status));
+    msg_put(out, "timeout", "%d", run.timed_out);
+    msg_put(out, "killed", "%d", run.killed);
+    msg_put(out, "utime_us", "%lld", micros(after.ru_utime) - micros(run.before.ru_utime));
+    msg_put(out, "stime_us", "%lld", micros(after.ru_stime) - micros(run.before.ru_stime));
+    if (error[0]) {
+        msg_put(out, "error", "%s", error);
+        msg_put(out, "stage", "%s", run.stage);
+    }
+    msg_send(ctl, out);
+    run.active = run.timed_out = run.killed = false;
+    forget_child();
+    if (cfg->prepare_ahead)
+        fork_child();
+}
+
+static void reply_failed_run(const char *error)
+{
+    msg_start(out, OP_DONE);
+    msg_put(out, "error", "%s", error);
+    msg_put(out, "stage", "prepare");
+    msg_send(ctl, out);
+}
+
+static void start_run(struct msg *req)
+{
+    if (run.active) {
+        msg_close_fds(req);
+        reply_failed_run("sandbox busy: one run at a time");
+        return;
+    }
+    if (!run.child)
+        fork_child();
+    if (!run.child) {
+        msg_close_fds(req);
+        reply_failed_run(run.prep_error);
+        return;
+    }
+    getrusage(RUSAGE_CHILDREN, &run.before);
+    int sent = msg_send(run.sock, req);
+    msg_close_fds(req); /* the child holds them now: their ends close when it does */
+    run.active = true;
+    if (sent < 0) {
+        kill(run.child, SIGKILL); /* the child died before it could take the request */
+        return;
+    }
+    const char *t = msg_get(req, "timeout_ms");
+    long long ms = t ? atoll(t) : 0;
+    if (ms > 0) {
+        struct itimerspec when = { .it_value = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 } };
+        timerfd_settime(timerfd, 0, &when, NULL);
+    }
+}
+
+static void on_child_exit(pid_t pid, int status)
+{
+    if (pid != run.child)
+        return; /* an orphan of the current run: reaped, nothing else to do */
+    if (run.active) {
+        finish_run(status);
+        return;
+    }
+    /* A prepared child died before any request: keep its reason; the next request retries. */
+    run.prep_error[0] = '\0';
+    read_child_error(run.prep_error, sizeof run.prep_error);
+    if (!run.prep_error[0])
+        snprintf(run.prep_error, sizeof run.prep_error, "prepared run process exited early");
+    forget_child();
+}
+
+static void on_signal(void)
+{
+    struct signalfd_siginfo si;
+    while (read(sigfd, &si, sizeof si) > 0) {
+    }
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        on_child_exit(pid, status);
+}
+
+static void on_timer(void)
+{
+    uint64_t ticks;
+    if (read(timerfd, &ticks, sizeof ticks) > 0 && run.active) {
+        run.timed_out = true;
+        kill(-1, SIGKILL); /* the main process's exit then finishes the run */
+    }
+}
+
+static void on_request(void)
+{
+    ssize_t n = msg_recv(ctl, in);
+    if (n == 0 || (n < 0 && errno != EMSGSIZE && errno != EAGAIN)) {
+        kill_all_and_reap(); /* the JVM is gone: so is the sandbox */
+        _exit(0);
+    }
+    if (n < 0) {
+        reply_failed_run("request too large");
+        return;
+    }
+    switch (in->buf[0]) {
+    case OP_EXEC:
+        start_run(in);
+        break;
+    case OP_KILL:
+        if (run.active) {
+            run.killed = true;
+            kill(-1, SIGKILL);
+        }
+        break;
+    default:
+        msg_close_fds(in);
+        send_error(ctl, "init: unknown request");
+    }
+}
+
+void init_loop(const struct config *config, int control, const struct sock_fprog *seccomp)
+{
+    cfg = config;
+    ctl = control;
+    filter = seccomp;
+    in = malloc(sizeof *in);
+    out = malloc(sizeof *out);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (!in || !out || sigfd < 0 || timerfd < 0) {
+        send_error(ctl, "init: out of resources for the event loop");
+        _exit(1);
+    }
+    if (cfg->prepare_ahead)
+        fork_child();
+    msg_start(out, OP_READY);
+    msg_send(ctl, out);
+    for (;;) {
+        struct pollfd p[3] = {
+            { .fd = ctl, .events = POLLIN }, { .fd = sigfd, .events = POLLIN }, { .fd = timerfd, .events = POLLIN },
+        };
+        if (poll(p, 3, -1) < 0)
+            continue;
+        if (p[1].revents)
+            on_signal();
+        if (p[2].revents)
+            on_timer();
+        if (p[0].revents)
+            on_request();
+    }
+}

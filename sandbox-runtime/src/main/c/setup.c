@@ -1,0 +1,244 @@
+/*
+ * The init's one-time set-up, in the new namespaces the factory cloned it into. init_main calls one
+ * helper per step, in the order of docs/sandbox.md; a failing step is reported to the JVM by name.
+ */
+#include "flint-init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
+
+/* runc's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
+static const char *const masked[] = {
+    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", NULL,
+};
+static const char *const read_only[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+static char *path_in(const char *root, const char *rel)
+{
+    static char buf[4][4096];
+    static int next;
+    char *p = buf[next++ % 4];
+    snprintf(p, sizeof buf[0], "%s/%s", root, rel);
+    return p;
+}
+
+/* The atime and no* flags a bind mount already has: a remount that drops a locked one fails. */
+static unsigned long kept_flags(const char *path)
+{
+    struct statvfs s;
+    if (statvfs(path, &s) < 0)
+        return 0;
+    unsigned long f = 0;
+    if (s.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (s.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (s.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    if (s.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (s.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (s.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+static int bind_read_only(const char *src, const char *dst, unsigned long extra)
+{
+    if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return fail("bind %s on %s", src, dst);
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | extra | kept_flags(dst);
+    if (mount(NULL, dst, NULL, flags, NULL) < 0)
+        return fail("remount %s read-only", dst);
+    return 0;
+}
+
+/* 1. Not dumpable (no /proc/1/mem, no ptrace), and never the OOM killer's choice. */
+static int harden_self(const struct config *cfg)
+{
+    /* Best effort: it needs CAP_SYS_RESOURCE, which some hosts (and user namespaces) withhold;
+     * init is the smallest process in the cgroup, so the OOM killer picks it last anyway. */
+    (void)cfg;
+    write_file("/proc/self/oom_score_adj", "-1000");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return fail("prctl dumpable");
+    return 0;
+}
+
+/* 2. Nothing mounted from here on propagates back to the host. */
+static int make_mounts_private(void)
+{
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return fail("make mounts private");
+    return 0;
+}
+
+/* 3. The init's own root: a tiny tmpfs holding the read-only layers that each run's overlay uses. */
+static int mount_skeleton(const struct config *cfg)
+{
+    if (mount("flint-root", cfg->mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,nr_inodes=512,mode=755") < 0)
+        return fail("mount root tmpfs on %s", cfg->mnt);
+    const char *dirs[] = { ".layers", "dev", "proc", ".scratch", NULL };
+    for (const char **d = dirs; *d; d++)
+        if (mkdir(path_in(cfg->mnt, *d), 0755) < 0)
+            return fail("mkdir %s", *d);
+    for (int i = 0; i < cfg->nlowers; i++) {
+        char rel[32];
+        snprintf(rel, sizeof rel, ".layers/%d", i);
+        char *dst = path_in(cfg->mnt, rel);
+        if (mkdir(dst, 0755) < 0)
+            return fail("mkdir %s", dst);
+        if (bind_read_only(cfg->lowers[i], dst, MS_NOSUID | MS_NODEV) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* 4. A minimal /dev: host device nodes bound in (checked to be what they claim), pts, shm. */
+static int make_dev(const struct config *cfg)
+{
+    char dev[2048];
+    snprintf(dev, sizeof dev, "%s", path_in(cfg->mnt, "dev"));
+    if (mount("flint-dev", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=755") < 0)
+        return fail("mount /dev tmpfs");
+    for (const char *const *d = devices; *d; d++) {
+        char host[64];
+        snprintf(host, sizeof host, "/dev/%s", *d);
+        struct stat st;
+        if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
+            return fail("host %s is not a character device", host);
+        char *dst = path_in(dev, *d);
+        int fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return fail("create %s", dst);
+        close(fd);
+        if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
+            return fail("bind %s", host);
+    }
+    const char *links[][2] = {
+        { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+        { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+    };
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+        if (symlink(links[i][0], path_in(dev, links[i][1])) < 0)
+            return fail("symlink /dev/%s", links[i][1]);
+    if (mkdir(path_in(dev, "pts"), 0755) < 0 || mkdir(path_in(dev, "shm"), 01777) < 0)
+        return fail("mkdir /dev/pts or /dev/shm");
+    if (mount("devpts", path_in(dev, "pts"), "devpts", MS_NOSUID | MS_NOEXEC,
+              "newinstance,ptmxmode=0666,mode=0620") < 0)
+        return fail("mount /dev/pts");
+    if (mount(NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=755") < 0)
+        return fail("remount /dev read-only");
+    return 0;
+}
+
+/* 5. The hostname (own UTS namespace) and a loopback interface that is up (own net namespace). */
+static int name_and_loopback(const struct config *cfg)
+{
+    if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+        return fail("sethostname %s", cfg->hostname);
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return fail("socket for loopback");
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "lo");
+    int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+    return rc < 0 ? fail("bring loopback up") : 0;
+}
+
+/* 6. pivot_root into the skeleton and detach the host's root: from here the host fs is gone. */
+static int pivot_into(const char *root)
+{
+    if (chdir(root) < 0)
+        return fail("chdir %s", root);
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return fail("pivot_root %s", root);
+    if (umount2(".", MNT_DETACH) < 0)
+        return fail("detach old root");
+    if (chdir("/") < 0)
+        return fail("chdir /");
+    return 0;
+}
+
+/* 7. /proc of the new pid namespace, with runc's masked and read-only paths. */
+static int mount_proc(void)
+{
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return fail("mount /proc");
+    for (const char *const *p = masked; *p; p++) {
+        struct stat st;
+        if (stat(*p, &st) < 0)
+            continue; /* not on this kernel */
+        int rc = S_ISDIR(st.st_mode)
+            ? mount("flint-mask", *p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1")
+            : mount("/dev/null", *p, NULL, MS_BIND, NULL);
+        if (rc < 0)
+            return fail("mask %s", *p);
+    }
+    for (const char *const *p = read_only; *p; p++) {
+        if (access(*p, F_OK) < 0)
+            continue;
+        if (bind_read_only(*p, *p, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* 8. The skeleton itself read-only, a cgroup namespace rooted at the sandbox's cgroup (the
+ * factory attached us before we started), stdio on /dev/null, no fd but the control socket. */
+static int seal(int ctl)
+{
+    if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        return fail("remount root read-only");
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        return fail("new cgroup namespace");
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0)
+        return fail("open /dev/null");
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(null, fd) < 0)
+            return fail("stdio to /dev/null");
+    close(null);
+    if (ctl > 3)
+        syscall(SYS_close_range, 3, ctl - 1, 0);
+    syscall(SYS_close_range, ctl + 1, ~0U, 0);
+    return 0;
+}
+
+void init_main(const struct config *cfg, int ctl)
+{
+    static struct sock_fprog filter;
+    int rc = harden_self(cfg);
+    if (rc == 0) rc = make_mounts_private();
+    if (rc == 0) rc = mount_skeleton(cfg);
+    if (rc == 0) rc = make_dev(cfg);
+    if (rc == 0) rc = name_and_loopback(cfg);
+    if (rc == 0) rc = pivot_into(cfg->mnt);
+    if (rc == 0) rc = mount_proc();
+    if (rc == 0) rc = seccomp_build(&filter);
+    if (rc == 0) rc = seal(ctl);
+    if (rc < 0) {
+        send_error(ctl, g_err);
+        _exit(1);
+    }
+    init_loop(cfg, ctl, &filter);
+}

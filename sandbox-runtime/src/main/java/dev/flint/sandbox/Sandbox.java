@@ -1,0 +1,127 @@
+package dev.flint.sandbox;
+
+import dev.flint.sandbox.internal.InitChannel;
+import dev.flint.sandbox.internal.NativeMessage;
+import dev.flint.sandbox.internal.cgroup.Cgroup;
+import dev.flint.sandbox.internal.cgroup.CgroupUsage;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * A created sandbox: namespaces, a cgroup with limits, and a parked init. Each {@link #run} gets a
+ * fresh copy-on-write scratch root over the read-only layers; nothing one run writes is visible to
+ * the next, and when a run ends every process it started is gone.
+ *
+ * <p>Thread-safety: one run at a time ({@link #run} is synchronised); {@link #kill()} may be called
+ * from another thread to end the current run. The owner must {@link #destroy()} it.
+ */
+public final class Sandbox implements AutoCloseable {
+    private final String id;
+    private final SandboxSpec spec;
+    private final InitChannel init;
+    private final Cgroup cgroup;
+    private final Consumer<String> onDestroy;
+    private long oomKills;
+    private volatile boolean destroyed;
+
+    Sandbox(String id, SandboxSpec spec, InitChannel init, Cgroup cgroup, Consumer<String> onDestroy) {
+        this.id = id;
+        this.spec = spec;
+        this.init = init;
+        this.cgroup = cgroup;
+        this.onDestroy = onDestroy;
+        this.oomKills = cgroup.usage().oomKills();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public SandboxSpec spec() {
+        return spec;
+    }
+
+    /** The host pid of the sandbox's init (PID 1 inside). */
+    public int initPid() {
+        return init.pid();
+    }
+
+    /** The pids in the sandbox's cgroup now, as the host sees them (init included). */
+    public java.util.List<Integer> pids() {
+        return cgroup.pids();
+    }
+
+    /**
+     * Runs a process to its end. Returns how it ended, its output and what it used; throws
+     * {@link SandboxException.Failed} only when the platform failed (the run could not be set up,
+     * or the sandbox broke), never for what the process did.
+     */
+    public synchronized Execution run(ProcessSpec process) {
+        if (destroyed) {
+            throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
+        }
+        InitChannel.RunResult r = init.run(process);
+        NativeMessage done = r.done();
+        CgroupUsage usage = cgroup.usage();
+        cgroup.resetPeak();
+        long newOomKills = usage.oomKills() - oomKills;
+        oomKills = usage.oomKills();
+        String error = done.get("error").orElse("");
+        if (!error.isEmpty() && !"exec".equals(done.get("stage").orElse(""))) {
+            throw new SandboxException.Failed("sandbox " + id + " could not set up the run: " + error,
+                    "the sandbox may be out of memory or pids; destroy it and create a new one");
+        }
+        int exit = (int) done.getLong("exit", -1);
+        int signal = (int) done.getLong("signal", 0);
+        Outcome outcome = outcomeOf(done, error, newOomKills, signal);
+        Duration cpu = Duration.ofNanos(1000 * (done.getLong("utime_us", 0) + done.getLong("stime_us", 0)));
+        return new Execution(outcome, outcome == Outcome.EXITED ? exit : -1, signal, error,
+                r.stdout(), r.stderr(), r.truncated(), new ResourceUsage(usage.peakMemoryBytes(), cpu),
+                Duration.ofNanos(r.wallNanos()), r.firstOutputNanos() < 0 ? null : Duration.ofNanos(r.firstOutputNanos()));
+    }
+
+    private static Outcome outcomeOf(NativeMessage done, String error, long newOomKills, int signal) {
+        if (done.getLong("timeout", 0) == 1) {
+            return Outcome.TIMED_OUT;
+        }
+        if (newOomKills > 0) {
+            return Outcome.OUT_OF_MEMORY;
+        }
+        if (done.getLong("killed", 0) == 1) {
+            return Outcome.KILLED;
+        }
+        if (!error.isEmpty()) {
+            return Outcome.EXEC_FAILED;
+        }
+        return signal != 0 ? Outcome.SIGNALED : Outcome.EXITED;
+    }
+
+    /** Ends the current run, if any, killing every process of it. Safe from any thread. */
+    public void kill() {
+        if (!destroyed) {
+            init.kill();
+        }
+    }
+
+    /**
+     * Kills init (and so every process in the sandbox), which takes its namespaces and mounts with
+     * it, then removes the cgroup. Idempotent.
+     */
+    public synchronized void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        try {
+            init.close();
+            cgroup.remove();
+        } finally {
+            onDestroy.accept(id);
+        }
+    }
+
+    @Override
+    public void close() {
+        destroy();
+    }
+}

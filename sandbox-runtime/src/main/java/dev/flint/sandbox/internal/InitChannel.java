@@ -1,0 +1,189 @@
+package dev.flint.sandbox.internal;
+
+import dev.flint.sandbox.ProcessSpec;
+import dev.flint.sandbox.SandboxException;
+import dev.flint.sandbox.internal.sys.SyscallException;
+import dev.flint.sandbox.internal.sys.Syscalls;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JVM's side of one sandbox's init: its control socket and a pidfd. Not thread-safe; the
+ * owning Sandbox serialises calls.
+ */
+public final class InitChannel implements AutoCloseable {
+    /** How long past a run's own timeout the JVM waits for init before it gives up on the sandbox. */
+    private static final Duration GRACE = Duration.ofSeconds(5);
+
+    private final Syscalls sys;
+    private final int control;
+    private final int pid;
+    private final int pidfd;
+    private final byte[] buffer = new byte[NativeMessage.MAX_BYTES];
+    private boolean closed;
+
+    /** How a run ended, as init reported it, plus what the JVM collected. */
+    public record RunResult(
+            NativeMessage done, byte[] stdout, byte[] stderr, boolean truncated, long wallNanos, long firstOutputNanos) {}
+
+    public InitChannel(Syscalls sys, int control, int pid, int pidfd) {
+        this.sys = sys;
+        this.control = control;
+        this.pid = pid;
+        this.pidfd = pidfd;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** Waits for init's set-up to finish; throws with init's own words when a step failed. */
+    public void awaitReady(Duration timeout) {
+        NativeMessage m = receive(timeout);
+        if (m == null) {
+            throw new SandboxException.Failed("sandbox set-up did not finish within " + timeout.toMillis() + " ms",
+                    "the host may be overloaded; try again");
+        }
+        if (m.op() != NativeMessage.READY) {
+            String error = m.get("error").orElse(m.toString());
+            throw new SandboxException.Failed("sandbox set-up failed: " + error, Hints.forNativeError(error));
+        }
+    }
+
+    private NativeMessage receive(Duration timeout) {
+        short[] revents = new short[1];
+        if (sys.poll(new int[] {control}, new short[] {Syscalls.POLLIN}, revents, (int) timeout.toMillis()) == 0) {
+            return null;
+        }
+        Syscalls.Received r = sys.receive(control, buffer);
+        for (int fd : r.fds()) {
+            sys.close(fd);
+        }
+        if (r.length() == 0) {
+            throw new SandboxException.Failed("the sandbox's init exited", "destroy the sandbox and create a new one");
+        }
+        return NativeMessage.decode(buffer, r.length());
+    }
+
+    /** Runs one process to its end and returns init's report and the output. */
+    public RunResult run(ProcessSpec spec) {
+        int[] in = sys.pipe();
+        int[] out = sys.pipe();
+        int[] err = sys.pipe();
+        long start = System.nanoTime();
+        byte[] request = execRequest(spec).encode();
+        try {
+            sys.send(control, request, request.length, in[0], out[1], err[1]);
+        } catch (SyscallException e) {
+            closeAll(in[1], out[0], err[0]);
+            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
+                    "destroy the sandbox and create a new one", e);
+        } finally {
+            closeAll(in[0], out[1], err[1]);
+        }
+        byte[] stdin = spec.stdin();
+        int stdinFd = in[1];
+        if (stdin.length == 0) {
+            sys.close(stdinFd);
+            stdinFd = -1;
+        } else {
+            sys.setNonBlocking(stdinFd);
+        }
+        RunIo io = new RunIo(sys, spec.outputLimitBytes(), out[0], spec.stdoutSink(), err[0], spec.stderrSink());
+        DoneWatcher watcher = new DoneWatcher();
+        try {
+            io.pump(stdinFd, stdin, watcher, start + spec.timeout().plus(GRACE).toNanos(), start);
+        } finally {
+            io.closeAll();
+        }
+        return new RunResult(watcher.done, io.stdout(), io.stderr(), io.truncated(), System.nanoTime() - start,
+                io.firstOutputNanos());
+    }
+
+    private static NativeMessage execRequest(ProcessSpec spec) {
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : spec.env().entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        return NativeMessage.builder(NativeMessage.EXEC)
+                .put("timeout_ms", spec.timeout().toMillis())
+                .put("cwd", spec.cwd())
+                .putAll("arg", spec.argv())
+                .putAll("env", env)
+                .build();
+    }
+
+    /** Watches the control socket for DONE; past the deadline it asks init to kill, then gives up. */
+    private final class DoneWatcher implements RunIo.Control {
+        NativeMessage done;
+        boolean killSent;
+
+        @Override
+        public int fd() {
+            return control;
+        }
+
+        @Override
+        public boolean onReadable() {
+            Syscalls.Received r = sys.receive(control, buffer);
+            for (int fd : r.fds()) {
+                sys.close(fd);
+            }
+            if (r.length() == 0) {
+                throw new SandboxException.Failed("the sandbox's init exited during a run",
+                        "destroy the sandbox and create a new one");
+            }
+            NativeMessage m = NativeMessage.decode(buffer, r.length());
+            if (m.op() != NativeMessage.DONE) {
+                return false;
+            }
+            done = m;
+            return true;
+        }
+
+        @Override
+        public long onDeadline(long now) {
+            if (!killSent) {
+                killSent = true;
+                kill();
+                return now + GRACE.toNanos();
+            }
+            throw new SandboxException.Failed("the sandbox's init did not end the run",
+                    "the sandbox is broken: destroy it");
+        }
+    }
+
+    /** Asks init to kill every process of the current run. */
+    public void kill() {
+        byte[] k = NativeMessage.builder(NativeMessage.KILL).build().encode();
+        try {
+            sys.send(control, k, k.length);
+        } catch (SyscallException e) {
+            // init is gone already: nothing left to kill
+        }
+    }
+
+    private void closeAll(int... fds) {
+        for (int fd : fds) {
+            sys.close(fd);
+        }
+    }
+
+    /** Kills init (and with it every process of its pid namespace) and closes the descriptors. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            sys.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
+        } catch (SyscallException e) {
+            // already dead and reaped by the factory
+        }
+        sys.close(control);
+        sys.close(pidfd);
+    }
+}

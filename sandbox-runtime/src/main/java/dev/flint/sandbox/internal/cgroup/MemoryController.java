@@ -1,0 +1,65 @@
+package dev.flint.sandbox.internal.cgroup;
+
+import java.nio.file.Path;
+
+/**
+ * The memory controller: the limit (swap included), the peak, and OOM kills. Knows the file names
+ * of both versions; every method takes the cgroup's directory in the memory hierarchy (v1) or its
+ * only directory (v2). Thread-safe (stateless).
+ */
+final class MemoryController {
+
+    private final CgroupVersion version;
+    private final ControlFiles files;
+
+    MemoryController(CgroupVersion version, ControlFiles files) {
+        this.version = version;
+        this.files = files;
+    }
+
+    /** Limits memory to {@code bytes} (0 = no limit) and keeps the cgroup off swap. */
+    void applyLimit(Path dir, long bytes) {
+        if (version == CgroupVersion.V1) {
+            String value = bytes == 0 ? "-1" : Long.toString(bytes);
+            // memory before memsw: the kernel refuses a memsw limit below the memory limit.
+            files.write(dir.resolve("memory.limit_in_bytes"), value);
+            Path memsw = dir.resolve("memory.memsw.limit_in_bytes");
+            if (files.exists(memsw)) {
+                files.write(memsw, value); // memory + swap = memory: no swap, as OpenWhisk does
+            }
+        } else {
+            files.write(dir.resolve("memory.max"), bytes == 0 ? "max" : Long.toString(bytes));
+            Path swap = dir.resolve("memory.swap.max");
+            if (files.exists(swap)) {
+                files.write(swap, "0");
+            }
+        }
+    }
+
+    /** The highest memory use since creation or the last {@link #resetPeak}, in bytes. */
+    long peakBytes(Path dir) {
+        if (version == CgroupVersion.V1) {
+            return files.readLong(dir.resolve("memory.max_usage_in_bytes"));
+        }
+        Path peak = dir.resolve("memory.peak");
+        // memory.peak arrived in Linux 5.19; before it, the current use is the best there is.
+        return files.readLong(files.exists(peak) ? peak : dir.resolve("memory.current"));
+    }
+
+    /** How many processes the OOM killer has killed in the cgroup; 0 when the kernel does not say. */
+    long oomKills(Path dir) {
+        Path file = version == CgroupVersion.V1
+                ? dir.resolve("memory.oom_control")
+                : dir.resolve("memory.events");
+        return files.readKeyed(file, "oom_kill").orElse(0);
+    }
+
+    /** Restarts the peak count; on v2 kernels before 6.12, where memory.peak is read-only, does nothing. */
+    void resetPeak(Path dir) {
+        if (version == CgroupVersion.V1) {
+            files.write(dir.resolve("memory.max_usage_in_bytes"), "0");
+        } else {
+            files.writeIfSupported(dir.resolve("memory.peak"), "0");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.flint.sandbox.internal.sys;
+
+/** A failed system call: which one, on what, and the errno. */
+public final class SyscallException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+    public static final int EPIPE = 32;
+
+    private final int errno;
+
+    public SyscallException(String call, int errno, String errnoText) {
+        super(call + ": " + errnoText + " (errno " + errno + ")");
+        this.errno = errno;
+    }
+
+    public int errno() {
+        return errno;
+    }
+}
