@@ -1,0 +1,35 @@
+package dev.flint.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code flint} command line. Each verb group is a subcommand class of its own. */
+@Command(name = "flint", mixinStandardHelpOptions = true, version = "flint 0.1.0",
+        description = "Flint: serverless functions in Linux sandboxes built from namespaces, cgroups and overlayfs.",
+        subcommands = {SandboxCommand.class, CommandLine.HelpCommand.class})
+public final class Flint {
+
+    /** Exit status for failures of Flint itself, before or around the user's command (as crun does). */
+    public static final int PLATFORM_FAILURE = 125;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Flint());
+        cl.registerConverter(Sizes.Bytes.class, Sizes::parseBytes);
+        cl.registerConverter(java.time.Duration.class, Sizes::parseDuration);
+        cl.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("flint: " + e.getMessage());
+            cmd.getErr().println("see: " + cmd.getCommandSpec().qualifiedName() + " --help");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("flint: " + Errors.describe(e));
+            return PLATFORM_FAILURE;
+        });
+        return cl;
+    }
+}
