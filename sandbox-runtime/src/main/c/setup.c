@@ -25,12 +25,9 @@ static const char *const devices[] = { "null", "zero", "full", "random", "urando
 
 /* runc's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
 static const char *const masked[] = {
-    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", NULL,
+    "acpi", "asound", "kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug", "scsi", NULL,
 };
-static const char *const read_only[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
+static const char *const read_only[] = { "bus", "fs", "irq", "sys", "sysrq-trigger", NULL };
 
 static char *path_in(const char *root, const char *rel)
 {
@@ -87,32 +84,74 @@ static int make_mounts_private(void)
     return 0;
 }
 
-/* 3. The init's own root: a tiny tmpfs holding the read-only layers that each run's overlay uses. */
-static int mount_skeleton(const struct config *cfg)
+/* The two host paths the set-up needs, the state directory's mount point and the layers, reached
+ * through descriptors opened while our ids are still the host's: in a user namespace, its root is
+ * an unprivileged host uid that cannot traverse root-only directories (such as the state dir). */
+struct host_dirs {
+    char root[32];                      /* the skeleton tmpfs mounted on cfg->mnt */
+    char lowers[MAX_LAYERS][32];
+};
+
+static int open_dir(const char *path, char *as, size_t size)
 {
-    if (mount("flint-root", cfg->mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,nr_inodes=512,mode=755") < 0)
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return fail("open %s", path);
+    snprintf(as, size, "/proc/self/fd/%d", fd); /* closed with the rest in seal() */
+    return 0;
+}
+
+/* 3. The init's own root: a tiny tmpfs (owned by our root, which in a user namespace is not the
+ * host's), and descriptors for it and the layers. */
+static int mount_root_and_open_layers(const struct config *cfg, struct host_dirs *dirs)
+{
+    if (mount("flint-root", cfg->mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,nr_inodes=512,mode=755,uid=0,gid=0") < 0)
         return fail("mount root tmpfs on %s", cfg->mnt);
-    const char *dirs[] = { ".layers", "dev", "proc", ".scratch", NULL };
-    for (const char **d = dirs; *d; d++)
-        if (mkdir(path_in(cfg->mnt, *d), 0755) < 0)
+    if (open_dir(cfg->mnt, dirs->root, sizeof dirs->root) < 0)
+        return -1;
+    for (int i = 0; i < cfg->nlowers; i++)
+        if (open_dir(cfg->lowers[i], dirs->lowers[i], sizeof dirs->lowers[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* 4. In a user namespace, become its root. Until now our ids were the host's root ids, which the
+ * map does not cover, and an unmapped fsuid cannot create a file (EOVERFLOW). */
+static int become_userns_root(const struct config *cfg)
+{
+    if (!cfg->userns_base)
+        return 0;
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        return fail("become root of the user namespace");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) /* a uid change resets it */
+        return fail("prctl dumpable");
+    return 0;
+}
+
+/* 5. The skeleton: the read-only layers that each run's overlay uses, and mount points. */
+static int populate_skeleton(const struct config *cfg, const struct host_dirs *dirs)
+{
+    const char *names[] = { ".layers", "dev", "proc", ".scratch", NULL };
+    for (const char **d = names; *d; d++)
+        if (mkdir(path_in(dirs->root, *d), 0755) < 0)
             return fail("mkdir %s", *d);
     for (int i = 0; i < cfg->nlowers; i++) {
         char rel[32];
         snprintf(rel, sizeof rel, ".layers/%d", i);
-        char *dst = path_in(cfg->mnt, rel);
+        char *dst = path_in(dirs->root, rel);
         if (mkdir(dst, 0755) < 0)
             return fail("mkdir %s", dst);
-        if (bind_read_only(cfg->lowers[i], dst, MS_NOSUID | MS_NODEV) < 0)
-            return -1;
+        if (bind_read_only(dirs->lowers[i], dst, MS_NOSUID | MS_NODEV) < 0)
+            return fail("bind layer %s: %s", cfg->lowers[i], g_err);
     }
     return 0;
 }
 
-/* 4. A minimal /dev: host device nodes bound in (checked to be what they claim), pts, shm. */
-static int make_dev(const struct config *cfg)
+/* 6. A minimal /dev: host device nodes bound in (checked to be what they claim), pts, shm. */
+static int make_dev(const char *root)
 {
     char dev[2048];
-    snprintf(dev, sizeof dev, "%s", path_in(cfg->mnt, "dev"));
+    snprintf(dev, sizeof dev, "%s", path_in(root, "dev"));
     if (mount("flint-dev", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=755") < 0)
         return fail("mount /dev tmpfs");
     for (const char *const *d = devices; *d; d++) {
@@ -146,7 +185,7 @@ static int make_dev(const struct config *cfg)
     return 0;
 }
 
-/* 5. The hostname (own UTS namespace) and a loopback interface that is up (own net namespace). */
+/* 7. The hostname (own UTS namespace) and a loopback interface that is up (own net namespace). */
 static int name_and_loopback(const struct config *cfg)
 {
     if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
@@ -165,7 +204,37 @@ static int name_and_loopback(const struct config *cfg)
     return rc < 0 ? fail("bring loopback up") : 0;
 }
 
-/* 6. pivot_root into the skeleton and detach the host's root: from here the host fs is gone. */
+/* 8. /proc of the new pid namespace, with runc's masked and read-only paths (/proc/<name>).
+ * Before the pivot: a user namespace may mount a proc only while a full one is visible in its
+ * mount namespace (the kernel's mount_too_revealing), and the host's goes with the old root. */
+static int mount_proc(const char *root)
+{
+    char proc[2048], p[2100];
+    snprintf(proc, sizeof proc, "%s", path_in(root, "proc"));
+    if (mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return fail("mount /proc");
+    for (const char *const *m = masked; *m; m++) {
+        snprintf(p, sizeof p, "%s/%s", proc, *m);
+        struct stat st;
+        if (stat(p, &st) < 0)
+            continue; /* not on this kernel */
+        int rc = S_ISDIR(st.st_mode)
+            ? mount("flint-mask", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1")
+            : mount("/dev/null", p, NULL, MS_BIND, NULL);
+        if (rc < 0)
+            return fail("mask /proc/%s", *m);
+    }
+    for (const char *const *r = read_only; *r; r++) {
+        snprintf(p, sizeof p, "%s/%s", proc, *r);
+        if (access(p, F_OK) < 0)
+            continue;
+        if (bind_read_only(p, p, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* 9. pivot_root into the skeleton and detach the host's root: from here the host fs is gone. */
 static int pivot_into(const char *root)
 {
     if (chdir(root) < 0)
@@ -179,31 +248,7 @@ static int pivot_into(const char *root)
     return 0;
 }
 
-/* 7. /proc of the new pid namespace, with runc's masked and read-only paths. */
-static int mount_proc(void)
-{
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-        return fail("mount /proc");
-    for (const char *const *p = masked; *p; p++) {
-        struct stat st;
-        if (stat(*p, &st) < 0)
-            continue; /* not on this kernel */
-        int rc = S_ISDIR(st.st_mode)
-            ? mount("flint-mask", *p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1")
-            : mount("/dev/null", *p, NULL, MS_BIND, NULL);
-        if (rc < 0)
-            return fail("mask %s", *p);
-    }
-    for (const char *const *p = read_only; *p; p++) {
-        if (access(*p, F_OK) < 0)
-            continue;
-        if (bind_read_only(*p, *p, MS_NOSUID | MS_NODEV | MS_NOEXEC) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* 8. The skeleton itself read-only, a cgroup namespace rooted at the sandbox's cgroup (the
+/* 10. The skeleton itself read-only, a cgroup namespace rooted at the sandbox's cgroup (the
  * factory attached us before we started), stdio on /dev/null, no fd but the control socket. */
 static int seal(int ctl)
 {
@@ -227,13 +272,16 @@ static int seal(int ctl)
 void init_main(const struct config *cfg, int ctl)
 {
     static struct sock_fprog filter;
+    static struct host_dirs dirs;
     int rc = harden_self(cfg);
     if (rc == 0) rc = make_mounts_private();
-    if (rc == 0) rc = mount_skeleton(cfg);
-    if (rc == 0) rc = make_dev(cfg);
+    if (rc == 0) rc = mount_root_and_open_layers(cfg, &dirs);
+    if (rc == 0) rc = become_userns_root(cfg);
+    if (rc == 0) rc = populate_skeleton(cfg, &dirs);
+    if (rc == 0) rc = make_dev(dirs.root);
     if (rc == 0) rc = name_and_loopback(cfg);
-    if (rc == 0) rc = pivot_into(cfg->mnt);
-    if (rc == 0) rc = mount_proc();
+    if (rc == 0) rc = mount_proc(dirs.root);
+    if (rc == 0) rc = pivot_into(dirs.root);
     if (rc == 0) rc = seccomp_build(&filter);
     if (rc == 0) rc = seal(ctl);
     if (rc < 0) {

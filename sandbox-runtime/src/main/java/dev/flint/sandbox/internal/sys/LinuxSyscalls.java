@@ -256,6 +256,40 @@ public final class LinuxSyscalls implements Syscalls {
     }
 
     @Override
+    public int spawnWithStdio(String path, String[] argv, String[] env, int stdin, int stdout, int stderr) {
+        int[] wanted = {stdin, stdout, stderr};
+        int[] high = new int[3];
+        java.util.Arrays.fill(high, -1);
+        try (Memory actions = new Memory(512)) {
+            actions.clear();
+            Direct.posix_spawn_file_actions_init(actions);
+            for (int i = 0; i < 3; i++) {
+                if (wanted[i] < 0) {
+                    Direct.posix_spawn_file_actions_addopen(actions, i, "/dev/null", i == 0 ? O_RDONLY : O_WRONLY, 0);
+                } else {
+                    high[i] = Variadic.C.fcntl(wanted[i], F_DUPFD_CLOEXEC, SPAWN_FD_FLOOR);
+                    Direct.posix_spawn_file_actions_adddup2(actions, high[i], i);
+                }
+            }
+            int[] pid = new int[1];
+            int rc = Direct.posix_spawn(pid, path, actions, Pointer.NULL, new StringArray(argv), new StringArray(env));
+            Direct.posix_spawn_file_actions_destroy(actions);
+            if (rc != 0) {
+                throw new SyscallException("posix_spawn " + path, rc, "error " + rc);
+            }
+            return pid[0];
+        } catch (LastErrorException e) {
+            throw failed("fcntl F_DUPFD_CLOEXEC", e);
+        } finally {
+            for (int fd : high) {
+                if (fd >= 0) {
+                    close(fd);
+                }
+            }
+        }
+    }
+
+    @Override
     public int waitpid(int pid) {
         int[] status = new int[1];
         while (true) {

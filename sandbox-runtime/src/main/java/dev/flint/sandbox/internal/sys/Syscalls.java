@@ -54,6 +54,14 @@ public interface Syscalls {
      */
     int spawn(String path, String[] argv, int fd);
 
+    /**
+     * Starts a plain host process (no sandbox) with the given descriptors as its stdin, stdout and
+     * stderr (-1: /dev/null) and the given environment. For baselines and peers in benchmarks.
+     *
+     * @return the pid
+     */
+    int spawnWithStdio(String path, String[] argv, String[] env, int stdin, int stdout, int stderr);
+
     /** Reaps a child of this process; returns its wait status. */
     int waitpid(int pid);
 

@@ -1,0 +1,85 @@
+package dev.flint.loadtests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ./flint bench [SCENARIO...] [--quick]}: every performance promise of docs/SPEC.md, with its baseline. */
+@Command(name = "flint bench", mixinStandardHelpOptions = true,
+        description = "Measure Flint against its baselines in one run and write docs/bench/ (latest.md, latest.svg, run-*.json).")
+public final class BenchMain implements Callable<Integer> {
+    private static final List<Scenario> ALL = List.of(new SandboxStartScenario(), new PoolFillScenario(), new IdleMemoryScenario());
+
+    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory.")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--quick", description = "Run each scenario briefly: proves the benchmarks work, figures are rough.")
+    boolean quick;
+
+    @Option(names = "--rootfs", required = true, description = "The busybox rootfs every path runs on.")
+    Path rootfs;
+
+    @Option(names = "--out", defaultValue = "docs/bench", description = "Where the report goes (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--commit", defaultValue = "unknown", description = "The git commit measured.")
+    String commit;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Scenario> chosen = new ArrayList<>();
+        for (String n : names) {
+            chosen.add(ALL.stream().filter(s -> s.name().equals(n)).findFirst()
+                    .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this),
+                            "unknown scenario " + n + "; known: sandbox-start, pool-fill, idle-memory")));
+        }
+        if (chosen.isEmpty()) {
+            chosen.addAll(ALL);
+        }
+        Path work = Files.createTempDirectory("flint-bench");
+        BenchContext ctx = new BenchContext(rootfs.toAbsolutePath(), work, quick, System.err);
+        List<Metric> metrics = new ArrayList<>();
+        try {
+            for (Scenario s : chosen) {
+                System.err.println("flint bench: " + s.name());
+                metrics.addAll(s.run(ctx));
+            }
+        } finally {
+            try (var walk = Files.walk(work)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        Report report = new Report(machine(now), metrics, ctx.samples());
+        System.out.print(report.markdown());
+        report.write(out, now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        System.err.println("flint bench: wrote " + out.resolve("latest.md") + ", latest.svg and a run-*.json");
+        return 0;
+    }
+
+    private Map<String, String> machine(ZonedDateTime now) throws java.io.IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("date", now.format(DateTimeFormatter.ISO_LOCAL_DATE) + " " + now.format(DateTimeFormatter.ofPattern("HH:mm")) + " UTC");
+        m.put("commit", commit);
+        m.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+        m.put("kernel", Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
+        m.put("cgroup", Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")) ? "v2" : "v1 (hybrid)");
+        m.put("quick", String.valueOf(quick));
+        return m;
+    }
+}
