@@ -67,15 +67,18 @@ static int ensure_dir(const char *path, mode_t mode)
     return fail("mkdir %s", path);
 }
 
-static int bind_system_dirs(void)
+/* Init's /proc and /dev (with their masks and device binds) move into the new root: this mount
+ * namespace is a private copy, so moving costs less than copying them again, and leaves fewer
+ * mounts for the old root's detach. */
+static int move_system_dirs(void)
 {
     if (ensure_dir(ROOT "/proc", 0555) < 0 || ensure_dir(ROOT "/dev", 0755) < 0 ||
         ensure_dir(ROOT "/tmp", 01777) < 0)
         return -1;
-    if (mount("/proc", ROOT "/proc", NULL, MS_BIND | MS_REC, NULL) < 0)
-        return fail("bind /proc");
-    if (mount("/dev", ROOT "/dev", NULL, MS_BIND | MS_REC, NULL) < 0)
-        return fail("bind /dev");
+    if (mount("/proc", ROOT "/proc", NULL, MS_MOVE, NULL) < 0)
+        return fail("move /proc");
+    if (mount("/dev", ROOT "/dev", NULL, MS_MOVE, NULL) < 0)
+        return fail("move /dev");
     if (mount(SCRATCH "/shm", ROOT "/dev/shm", NULL, MS_BIND, NULL) < 0)
         return fail("bind /dev/shm");
     return 0;
@@ -94,6 +97,22 @@ static int enter_root(void)
     return 0;
 }
 
+/* Undoes init's -1000, which it could not set in a user namespace (no CAP_SYS_RESOURCE on the
+ * host), where the file is not ours to write either: so only when there is something to undo. */
+static int reset_oom_score_adj(void)
+{
+    char now[16] = "";
+    int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, now, sizeof now - 1);
+        now[n > 0 ? n : 0] = '\0';
+        close(fd);
+    }
+    if (strcmp(now, "0\n") == 0)
+        return 0;
+    return write_file("/proc/self/oom_score_adj", "0");
+}
+
 static int prepare(const struct config *cfg, const struct sock_fprog *filter)
 {
     sigset_t none;
@@ -101,9 +120,9 @@ static int prepare(const struct config *cfg, const struct sock_fprog *filter)
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
         return fail("new mount and ipc namespace");
-    if (mount_scratch_root(cfg) < 0 || bind_system_dirs() < 0 || enter_root() < 0)
+    if (mount_scratch_root(cfg) < 0 || move_system_dirs() < 0 || enter_root() < 0)
         return -1;
-    if (write_file("/proc/self/oom_score_adj", "0") < 0)
+    if (reset_oom_score_adj() < 0)
         return fail("reset oom_score_adj");
     if (set_rlimits(cfg->nofile) < 0 || drop_privileges(cfg->uid, cfg->gid, cfg->caps) < 0)
         return -1;

@@ -82,7 +82,7 @@ int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int factory_main(int ctl);
 
 /* setup.c: the init's one-time set-up, steps in the order of docs/sandbox.md */
-void init_main(const struct config *cfg, int ctl) __attribute__((noreturn));
+void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filter) __attribute__((noreturn));
 
 /* init.c: the init's event loop */
 void init_loop(const struct config *cfg, int ctl, const struct sock_fprog *filter)
@@ -93,7 +93,7 @@ void child_main(const struct config *cfg, int sock, const struct sock_fprog *fil
     __attribute__((noreturn));
 
 /* harden.c */
-int seccomp_build(struct sock_fprog *out);
+int seccomp_build(struct sock_fprog *base, struct sock_fprog *run);
 int drop_privileges(uid_t uid, gid_t gid, uint64_t keep_caps);
 int set_rlimits(unsigned long nofile);
 int write_file(const char *path, const char *text);

@@ -80,15 +80,20 @@ static int allow_if(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp cmp)
     return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
 }
 
+/* The factory clones into new namespaces: the base filter allows clone with any flags, and the
+ * run filter takes the CLONE_NEW* ones away again. */
+
 /* The argument-checked rules of Docker's default profile, made stricter where a function has no
- * use for more: no new namespaces through clone, clone3 answered ENOSYS so libc falls back to
- * clone, sockets only of the families a function needs (no AF_ALG, AF_VSOCK, packet sockets). */
+ * use for more: clone3 answered ENOSYS so libc falls back to clone (whose CLONE_NEW* flags the
+ * run filter refuses), sockets only of the families a function needs (no AF_ALG, AF_VSOCK,
+ * packet sockets), personality only to the harmless values. */
 static int add_conditional_rules(scmp_filter_ctx ctx)
 {
     const unsigned long long ns_flags = 0x7E020000ULL; /* every CLONE_NEW* flag */
     const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
     const unsigned long personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
-    int rc = allow_if(ctx, SCMP_SYS(clone), SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags, 0));
+    (void)ns_flags;
+    int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 0);
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     for (size_t i = 0; rc == 0 && i < sizeof families / sizeof *families; i++)
@@ -98,31 +103,22 @@ static int add_conditional_rules(scmp_filter_ctx ctx)
     return rc;
 }
 
-/* Built once per sandbox by its init; each run installs the same program with one syscall. */
-int seccomp_build(struct sock_fprog *out)
+/* What Flint's own set-up needs on top of what a run may do: the factory clones into new
+ * namespaces, inits mount, pivot and name their sandbox, run processes build their root. */
+static const char *const setup_only[] = {
+    "mount", "umount2", "pivot_root", "unshare", "sethostname", NULL,
+};
+
+static int export_filter(scmp_filter_ctx ctx, struct sock_fprog *out)
 {
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-    if (!ctx)
-        return fail("seccomp_init");
-    int rc = 0;
-    for (const char *const *name = flint_seccomp_allowed; rc == 0 && *name; name++) {
-        int nr = seccomp_syscall_resolve_name(*name);
-        if (nr != __NR_SCMP_ERROR)
-            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-    }
-    if (rc == 0)
-        rc = add_conditional_rules(ctx);
-    int fd = rc == 0 ? memfd_create("flint-seccomp", MFD_CLOEXEC) : -1;
-    if (rc == 0 && fd < 0)
-        rc = -errno;
-    if (rc == 0)
-        rc = seccomp_export_bpf(ctx, fd);
+    int fd = memfd_create("flint-seccomp", MFD_CLOEXEC);
+    int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
     seccomp_release(ctx);
     if (rc != 0) {
         if (fd >= 0)
             close(fd);
         errno = -rc;
-        return fail("build seccomp filter");
+        return fail("export seccomp filter");
     }
     off_t size = lseek(fd, 0, SEEK_END);
     struct sock_filter *prog = malloc(size);
@@ -134,4 +130,54 @@ int seccomp_build(struct sock_fprog *out)
     out->len = size / sizeof *prog;
     out->filter = prog;
     return 0;
+}
+
+/*
+ * Two filters, because attaching a large one is slow (the kernel emulates it for every syscall
+ * number to build its cache: ~0.6 ms here) and must not be paid per run:
+ *   base      the run allow-list plus setup_only, clone with any flags; installed once, on the
+ *             factory, and inherited by every init and every run process;
+ *   run       a small deny-list installed by each run process before it waits for the request:
+ *             setup_only and clone with CLONE_NEW* flags refused. Stacked filters take the most
+ *             restrictive answer, so a run gets exactly the run allow-list.
+ */
+int seccomp_build(struct sock_fprog *base, struct sock_fprog *run)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+    if (!ctx)
+        return fail("seccomp_init");
+    int rc = 0;
+    for (const char *const *name = flint_seccomp_allowed; rc == 0 && *name; name++) {
+        int nr = seccomp_syscall_resolve_name(*name);
+        if (nr != __NR_SCMP_ERROR)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    for (const char *const *name = setup_only; rc == 0 && *name; name++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name(*name), 0);
+    if (rc == 0)
+        rc = add_conditional_rules(ctx);
+    if (rc != 0) {
+        seccomp_release(ctx);
+        errno = -rc;
+        return fail("build base seccomp filter");
+    }
+    if (export_filter(ctx, base) < 0)
+        return -1;
+
+    ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return fail("seccomp_init");
+    for (const char *const *name = setup_only; rc == 0 && *name; name++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), seccomp_syscall_resolve_name(*name), 0);
+    for (int bit = 0; rc == 0 && bit < 64; bit++) {
+        unsigned long long flag = 1ULL << bit;
+        if (flag & 0x7E020000ULL) /* each CLONE_NEW* flag */
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+    }
+    if (rc != 0) {
+        seccomp_release(ctx);
+        errno = -rc;
+        return fail("build run seccomp filter");
+    }
+    return export_filter(ctx, run);
 }

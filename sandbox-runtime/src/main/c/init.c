@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -56,6 +57,7 @@ static void fork_child(void)
     }
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_NAME, "flint-run", 0, 0, 0);
         close(sp[0]);
         close(ctl);
         close(sigfd);
@@ -89,7 +91,10 @@ static void read_child_error(char *dst, size_t size)
     struct msg *m = out; /* reused as scratch: the reply is built afterwards */
     int flags = fcntl(run.sock, F_GETFL);
     fcntl(run.sock, F_SETFL, flags | O_NONBLOCK);
-    if (msg_recv(run.sock, m) > 0 && m->buf[0] == OP_ERROR) {
+    ssize_t n = msg_recv(run.sock, m);
+    if (n < 0 && errno == ECONNRESET) /* it died with our request unread: its report is still queued */
+        n = msg_recv(run.sock, m);
+    if (n > 0 && m->buf[0] == OP_ERROR) {
         const char *e = msg_get(m, "error");
         const char *stage = msg_get(m, "stage");
         snprintf(dst, size, "%s", e ? e : "run process failed");

@@ -38,6 +38,7 @@ public final class SandboxRuntime implements AutoCloseable {
     private final InitFactory factory;
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+    private volatile boolean closed;
 
     private SandboxRuntime(RuntimeConfig config, Syscalls sys, CgroupDriver cgroups) {
         this.config = config;
@@ -83,6 +84,10 @@ public final class SandboxRuntime implements AutoCloseable {
      * runs), and wait until init has built the root, /dev and /proc and parked.
      */
     public Sandbox create(SandboxSpec spec) {
+        if (closed) {
+            // before the cgroup: making it would bring back the runtime's cgroup that close removed
+            throw new SandboxException.Failed("the sandbox runtime is closed", "start a new runtime");
+        }
         checkLayers(spec);
         String id = "sb-" + sequence.incrementAndGet();
         Cgroup cgroup = cgroups.create(cgroupPath(state.id()) + "/" + id, limitsOf(spec));
@@ -176,9 +181,13 @@ public final class SandboxRuntime implements AutoCloseable {
         }
     }
 
-    /** Destroys every sandbox still alive, stops the native helper, and gives up the state directory. */
+    /** Destroys every sandbox still alive, stops the native helper, and gives up the state directory. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         RuntimeException first = null;
         for (Sandbox s : live.values()) {
             try {

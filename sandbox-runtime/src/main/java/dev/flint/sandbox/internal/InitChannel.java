@@ -16,6 +16,8 @@ import java.util.Map;
 public final class InitChannel implements AutoCloseable {
     /** How long past a run's own timeout the JVM waits for init before it gives up on the sandbox. */
     private static final Duration GRACE = Duration.ofSeconds(5);
+    /** How long destroy waits for init to exit before it lets cgroup removal retry on its own. */
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
 
     private final Syscalls sys;
     private final int control;
@@ -180,6 +182,9 @@ public final class InitChannel implements AutoCloseable {
         closed = true;
         try {
             sys.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
+            // A pidfd turns readable when the process has exited: then the cgroup can go at once,
+            // instead of retrying rmdir while the pid namespace is torn down.
+            sys.poll(new int[] {pidfd}, new short[] {Syscalls.POLLIN}, new short[1], (int) EXIT_WAIT.toMillis());
         } catch (SyscallException e) {
             // already dead and reaped by the factory
         }
