@@ -1,8 +1,8 @@
 /*
- * One run's process. Before the request (ahead of time when the sandbox prepares ahead): a new
- * mount and IPC namespace, a fresh size-limited tmpfs as the overlay's upper layer over the
- * read-only layers, /proc and /dev bound in, pivot_root, then every privilege dropped and the
- * seccomp filter on. On the request: the given stdio, the cwd, exec. Failures go back to init.
+ * One run's process, forked by init before the request: a new mount and IPC namespace, whose
+ * descriptor it hands to init (which builds the fresh root in it: runroot.c), then every
+ * privilege dropped and the run's seccomp filter on. It waits for the request with nothing left
+ * to do but take the given stdio and cwd and exec. Failures go back to init.
  */
 #include "flint-init.h"
 
@@ -22,8 +22,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SCRATCH "/.scratch"
-#define ROOT SCRATCH "/root"
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* stage "prepare" is the platform's failure, "exec" the caller's (no such command, bad cwd). */
@@ -38,63 +36,6 @@ static void die(int sock, const char *stage)
         msg_send(sock, m);
     }
     _exit(127);
-}
-
-static int mount_scratch_root(const struct config *cfg)
-{
-    char opts[64];
-    snprintf(opts, sizeof opts, "size=%llu,nr_inodes=%llu,mode=755", cfg->scratch_bytes, cfg->scratch_inodes);
-    if (mount("flint-scratch", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        return fail("mount scratch tmpfs");
-    if (mkdir(SCRATCH "/upper", 0755) < 0 || mkdir(SCRATCH "/work", 0755) < 0 ||
-        mkdir(ROOT, 0755) < 0 || mkdir(SCRATCH "/shm", 01777) < 0)
-        return fail("mkdir scratch dirs");
-    char data[64 + MAX_LAYERS * 16];
-    size_t n = snprintf(data, sizeof data, "lowerdir=");
-    for (int i = 0; i < cfg->nlowers; i++)
-        n += snprintf(data + n, sizeof data - n, "%s/.layers/%d", i ? ":" : "", i);
-    snprintf(data + n, sizeof data - n, ",upperdir=" SCRATCH "/upper,workdir=" SCRATCH "/work%s",
-             cfg->userns_base ? ",userxattr" : "");
-    if (mount("flint-overlay", ROOT, "overlay", MS_NOSUID | MS_NODEV, data) < 0)
-        return fail("mount overlay root");
-    return 0;
-}
-
-static int ensure_dir(const char *path, mode_t mode)
-{
-    if (mkdir(path, mode) == 0 || errno == EEXIST)
-        return 0;
-    return fail("mkdir %s", path);
-}
-
-/* Init's /proc and /dev (with their masks and device binds) move into the new root: this mount
- * namespace is a private copy, so moving costs less than copying them again, and leaves fewer
- * mounts for the old root's detach. */
-static int move_system_dirs(void)
-{
-    if (ensure_dir(ROOT "/proc", 0555) < 0 || ensure_dir(ROOT "/dev", 0755) < 0 ||
-        ensure_dir(ROOT "/tmp", 01777) < 0)
-        return -1;
-    if (mount("/proc", ROOT "/proc", NULL, MS_MOVE, NULL) < 0)
-        return fail("move /proc");
-    if (mount("/dev", ROOT "/dev", NULL, MS_MOVE, NULL) < 0)
-        return fail("move /dev");
-    if (mount(SCRATCH "/shm", ROOT "/dev/shm", NULL, MS_BIND, NULL) < 0)
-        return fail("bind /dev/shm");
-    return 0;
-}
-
-static int enter_root(void)
-{
-    if (chdir(ROOT) < 0)
-        return fail("chdir scratch root");
-    if (syscall(SYS_pivot_root, ".", ".") < 0)
-        return fail("pivot_root scratch root");
-    if (umount2(".", MNT_DETACH) < 0)
-        return fail("detach init root");
-    if (chdir("/") < 0)
-        return fail("chdir /");
-    return 0;
 }
 
 /* Undoes init's -1000, which it could not set in a user namespace (no CAP_SYS_RESOURCE on the
@@ -113,22 +54,36 @@ static int reset_oom_score_adj(void)
     return write_file("/proc/self/oom_score_adj", "0");
 }
 
-static int prepare(const struct config *cfg, const struct sock_fprog *filter)
+/* Everything but the root, which init mounts into our namespace while we wait. */
+static int prepare(const struct config *cfg, int sock, const struct sock_fprog *filter)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
         return fail("new mount and ipc namespace");
-    if (mount_scratch_root(cfg) < 0 || move_system_dirs() < 0 || enter_root() < 0)
-        return -1;
+    if (chdir("/") < 0)
+        return fail("chdir /"); /* so that init's pivot_root moves our cwd with our root */
+    int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (ns < 0)
+        return fail("open own mount namespace");
+    struct msg *ready = malloc(sizeof *ready);
+    if (!ready)
+        return fail("out of memory");
+    msg_start(ready, OP_READY);
+    ready->fds[0] = ns;
+    ready->nfds = 1;
+    int sent = msg_send(sock, ready);
+    free(ready);
+    close(ns);
+    if (sent < 0)
+        return fail("hand mount namespace to init");
     if (reset_oom_score_adj() < 0)
         return fail("reset oom_score_adj");
-    if (set_rlimits(cfg->nofile) < 0 || drop_privileges(cfg->uid, cfg->gid, cfg->caps) < 0)
+    if (drop_privileges(cfg->uid, cfg->gid, cfg->caps) < 0)
         return -1;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return fail("set no_new_privs");
-    /* Last before the wait, and so as close to exec as the request allows. */
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) < 0)
         return fail("install seccomp filter");
     return 0;
@@ -211,7 +166,7 @@ static void run_request(int sock, struct msg *req)
 
 void child_main(const struct config *cfg, int sock, const struct sock_fprog *filter)
 {
-    if (prepare(cfg, filter) < 0)
+    if (prepare(cfg, sock, filter) < 0)
         die(sock, "prepare");
     struct msg *req = malloc(sizeof *req);
     if (!req)

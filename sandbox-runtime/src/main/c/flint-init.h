@@ -92,8 +92,12 @@ void init_loop(const struct config *cfg, int ctl, const struct sock_fprog *filte
 void child_main(const struct config *cfg, int sock, const struct sock_fprog *filter)
     __attribute__((noreturn));
 
+/* runroot.c: the fresh root of one run, mounted by init in the run's mount namespace */
+int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns);
+
 /* harden.c */
 int seccomp_build(struct sock_fprog *base, struct sock_fprog *run);
+int drop_bounding_set(uint64_t keep_caps);
 int drop_privileges(uid_t uid, gid_t gid, uint64_t keep_caps);
 int set_rlimits(unsigned long nofile);
 int write_file(const char *path, const char *text);

@@ -30,15 +30,25 @@ int write_file(const char *path, const char *text)
     return n == (ssize_t)len ? 0 : -1;
 }
 
-/* Bounding set first (needs CAP_SETPCAP, which goes with it), then the ids, then the sets. */
-int drop_privileges(uid_t uid, gid_t gid, uint64_t keep)
+/* Done once by init: the bounding set is inherited, so no run can ever gain what is not kept.
+ * Init's own effective and permitted sets are untouched. */
+int drop_bounding_set(uint64_t keep)
 {
     for (int cap = 0; cap <= 63; cap++) {
         if (keep & (1ULL << cap))
             continue;
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL)
+                break; /* past CAP_LAST_CAP */
             return fail("drop capability %d from the bounding set", cap);
+        }
     }
+    return 0;
+}
+
+/* The ids, then the capability sets (the bounding set is already init's, see above). */
+int drop_privileges(uid_t uid, gid_t gid, uint64_t keep)
+{
     if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return fail("keep capabilities across setuid");
     if (setgroups(0, NULL) < 0)
@@ -106,7 +116,7 @@ static int add_conditional_rules(scmp_filter_ctx ctx)
 /* What Flint's own set-up needs on top of what a run may do: the factory clones into new
  * namespaces, inits mount, pivot and name their sandbox, run processes build their root. */
 static const char *const setup_only[] = {
-    "mount", "umount2", "pivot_root", "unshare", "sethostname", NULL,
+    "mount", "umount2", "pivot_root", "unshare", "setns", "sethostname", NULL,
 };
 
 static int export_filter(scmp_filter_ctx ctx, struct sock_fprog *out)

@@ -1,7 +1,9 @@
 /*
- * The init's event loop, PID 1 of the sandbox. One run at a time: an exec request goes to a child
- * that already has (prepare-ahead) or now gets a fresh scratch root; when that child exits, every
- * other process of the sandbox is killed and reaped, and the JVM gets one DONE message.
+ * The init's event loop, PID 1 of the sandbox. One run at a time. The next run's process is
+ * forked in advance and waits, privileges dropped, in its own mount namespace; init builds its
+ * fresh root there (runroot.c) either ahead of the request (prepare-ahead) or on it. When that
+ * process exits, every other process of the sandbox is killed and reaped, and the JVM gets one
+ * DONE message; then the next run's process is forked.
  */
 #include "flint-init.h"
 
@@ -23,6 +25,8 @@
 struct run {
     pid_t child;        /* the prepared or running child, 0 when none */
     int sock;           /* init's end of the socketpair to that child */
+    int mntns;          /* the child's mount namespace, until its root is built */
+    bool rooted;        /* its fresh root is mounted */
     bool active;        /* an exec request was handed to the child */
     bool timed_out;
     bool killed;        /* the JVM asked for it */
@@ -33,8 +37,8 @@ struct run {
 
 static const struct config *cfg;
 static const struct sock_fprog *filter;
-static int ctl, sigfd, timerfd;
-static struct run run = { .sock = -1 };
+static int ctl, sigfd, timerfd, own_mntns;
+static struct run run = { .sock = -1, .mntns = -1 };
 static struct msg *in, *out;
 
 /* Every process in the pid namespace but this one: kill(-1) from a pid namespace's init reaches
@@ -44,6 +48,50 @@ static void kill_all_and_reap(void)
     kill(-1, SIGKILL);
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
     }
+}
+
+static void forget_child(void);
+
+/* A child that failed before its request: its reason kept for the next request, and it is reaped
+ * here, so the event loop never sees it. */
+static void discard_child(const char *why)
+{
+    snprintf(run.prep_error, sizeof run.prep_error, "%s", why);
+    kill(run.child, SIGKILL);
+    while (waitpid(run.child, NULL, 0) < 0 && errno == EINTR) {
+    }
+    forget_child();
+}
+
+/* The child says it is ready by handing over its mount namespace (or says why it failed). */
+static void await_child_ready(void)
+{
+    struct pollfd p = { .fd = run.sock, .events = POLLIN };
+    if (poll(&p, 1, 10000) != 1) {
+        discard_child("run process did not get ready within 10 s");
+        return;
+    }
+    ssize_t n = msg_recv(run.sock, out);
+    if (n > 0 && out->buf[0] == OP_READY && out->nfds == 1) {
+        run.mntns = out->fds[0];
+        return;
+    }
+    const char *error = n > 0 && out->buf[0] == OP_ERROR ? msg_get(out, "error") : NULL;
+    char why[ERR_MAX];
+    snprintf(why, sizeof why, "%s", error ? error : "run process exited before it was ready");
+    msg_close_fds(out);
+    discard_child(why);
+}
+
+static void build_root(void)
+{
+    if (mount_run_root(cfg, run.mntns, own_mntns) < 0) {
+        discard_child(g_err);
+        return;
+    }
+    close(run.mntns);
+    run.mntns = -1;
+    run.rooted = true;
 }
 
 static void fork_child(void)
@@ -62,6 +110,7 @@ static void fork_child(void)
         close(ctl);
         close(sigfd);
         close(timerfd);
+        close(own_mntns);
         child_main(cfg, sp[1], filter);
     }
     close(sp[1]);
@@ -73,12 +122,19 @@ static void fork_child(void)
     }
     run.child = pid;
     run.sock = sp[0];
+    await_child_ready();
+    if (run.child && cfg->prepare_ahead)
+        build_root();
 }
 
 static void forget_child(void)
 {
     if (run.sock >= 0)
         close(run.sock);
+    if (run.mntns >= 0)
+        close(run.mntns);
+    run.mntns = -1;
+    run.rooted = false;
     run.sock = -1;
     run.child = 0;
 }
@@ -133,8 +189,7 @@ static void finish_run(int status)
     msg_send(ctl, out);
     run.active = run.timed_out = run.killed = false;
     forget_child();
-    if (cfg->prepare_ahead)
-        fork_child();
+    fork_child();
 }
 
 static void reply_failed_run(const char *error)
@@ -154,6 +209,8 @@ static void start_run(struct msg *req)
     }
     if (!run.child)
         fork_child();
+    if (run.child && !run.rooted)
+        build_root(); /* the fresh root, made on the request */
     if (!run.child) {
         msg_close_fds(req);
         reply_failed_run(run.prep_error);
@@ -255,8 +312,12 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
         send_error(ctl, "init: out of resources for the event loop");
         _exit(1);
     }
-    if (cfg->prepare_ahead)
-        fork_child();
+    own_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (own_mntns < 0) {
+        send_error(ctl, "init: cannot open its own mount namespace");
+        _exit(1);
+    }
+    fork_child();
     msg_start(out, OP_READY);
     msg_send(ctl, out);
     for (;;) {

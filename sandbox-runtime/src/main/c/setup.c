@@ -272,6 +272,15 @@ static int seal(int ctl)
     return 0;
 }
 
+/* 11. What every run process inherits and cannot undo: the bounding set of capabilities it may
+ * keep, and its rlimits. Set once here so that no run pays for it. */
+static int limit_runs(const struct config *cfg)
+{
+    if (drop_bounding_set(cfg->caps) < 0)
+        return -1;
+    return set_rlimits(cfg->nofile);
+}
+
 void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filter)
 {
     static struct host_dirs dirs;
@@ -285,6 +294,7 @@ void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filte
     if (rc == 0) rc = mount_proc(dirs.root);
     if (rc == 0) rc = pivot_into(dirs.root);
     if (rc == 0) rc = seal(ctl);
+    if (rc == 0) rc = limit_runs(cfg);
     if (rc < 0) {
         send_error(ctl, g_err);
         _exit(1);

@@ -201,6 +201,64 @@ final class RuntimeFixture implements AutoCloseable {
         return true;
     }
 
+    /**
+     * The pids of a sandbox's cgroup other than its init and the one process init keeps forked for
+     * the next run (named flint-run, a child of init that has not exec'd): what a run left behind.
+     */
+    static List<Integer> leftoverPids(Sandbox sb) {
+        List<Integer> rest = new ArrayList<>(sb.pids());
+        rest.remove(Integer.valueOf(sb.initPid()));
+        List<Integer> waiting = rest.stream().filter(pid -> "flint-run".equals(comm(pid))
+                && ("" + sb.initPid()).equals(status(pid, "PPid"))).toList();
+        if (waiting.size() == 1) {
+            rest.removeAll(waiting);
+        }
+        return rest;
+    }
+
+    /** The next run's process of a sandbox, waiting for its request; -1 when there is none. */
+    static int nextRunProcess(Sandbox sb) {
+        return sb.pids().stream().filter(pid -> pid != sb.initPid() && "flint-run".equals(comm(pid)))
+                .findFirst().orElse(-1);
+    }
+
+    /** Whether a process's root is an overlay mount (its fresh root is built). */
+    static boolean rootIsOverlay(int pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo"))) {
+                String[] f = line.split(" ");
+                int dash = java.util.Arrays.asList(f).indexOf("-");
+                if (f[4].equals("/") && dash > 0 && f[dash + 1].equals("overlay")) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static String status(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return line.substring(field.length() + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            return "";
+        }
+        return "";
+    }
+
     /** Host pids whose whole command line (arguments joined by spaces) matches {@code regex}. */
     static List<Long> hostPidsWithCommandLine(String regex) {
         java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);

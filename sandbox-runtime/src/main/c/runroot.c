@@ -1,0 +1,99 @@
+/*
+ * A run's fresh root, built by init inside the run process's own mount namespace (setns there
+ * and back): a size-limited tmpfs as the overlay's upper layer over the read-only layers, init's
+ * /proc and /dev moved in, /dev/shm from the scratch tmpfs, then pivot_root, which takes the
+ * waiting run process's root and cwd along. Doing it from init leaves the run process nothing
+ * but exec on the request path, whether the root is built ahead of it or on it.
+ */
+#include "flint-init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SCRATCH "/.scratch"
+#define ROOT SCRATCH "/root"
+
+static int mount_scratch_root(const struct config *cfg)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "size=%llu,nr_inodes=%llu,mode=755", cfg->scratch_bytes, cfg->scratch_inodes);
+    if (mount("flint-scratch", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return fail("mount scratch tmpfs");
+    if (mkdir(SCRATCH "/upper", 0755) < 0 || mkdir(SCRATCH "/work", 0755) < 0 ||
+        mkdir(ROOT, 0755) < 0 || mkdir(SCRATCH "/shm", 01777) < 0)
+        return fail("mkdir scratch dirs");
+    char data[64 + MAX_LAYERS * 16];
+    size_t n = snprintf(data, sizeof data, "lowerdir=");
+    for (int i = 0; i < cfg->nlowers; i++)
+        n += snprintf(data + n, sizeof data - n, "%s/.layers/%d", i ? ":" : "", i);
+    snprintf(data + n, sizeof data - n, ",upperdir=" SCRATCH "/upper,workdir=" SCRATCH "/work%s",
+             cfg->userns_base ? ",userxattr" : "");
+    if (mount("flint-overlay", ROOT, "overlay", MS_NOSUID | MS_NODEV, data) < 0)
+        return fail("mount overlay root");
+    return 0;
+}
+
+static int ensure_dir(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    return fail("mkdir %s", path);
+}
+
+/* Init's /proc and /dev (with their masks and device binds) move into the new root: this mount
+ * namespace is a private copy, so moving costs less than copying them again, and leaves fewer
+ * mounts for the old root's detach. */
+static int move_system_dirs(void)
+{
+    if (ensure_dir(ROOT "/proc", 0555) < 0 || ensure_dir(ROOT "/dev", 0755) < 0 ||
+        ensure_dir(ROOT "/tmp", 01777) < 0)
+        return -1;
+    if (mount("/proc", ROOT "/proc", NULL, MS_MOVE, NULL) < 0)
+        return fail("move /proc");
+    if (mount("/dev", ROOT "/dev", NULL, MS_MOVE, NULL) < 0)
+        return fail("move /dev");
+    if (mount(SCRATCH "/shm", ROOT "/dev/shm", NULL, MS_BIND, NULL) < 0)
+        return fail("bind /dev/shm");
+    return 0;
+}
+
+static int enter_root(void)
+{
+    if (chdir(ROOT) < 0)
+        return fail("chdir scratch root");
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return fail("pivot_root scratch root");
+    if (umount2(".", MNT_DETACH) < 0)
+        return fail("detach init root");
+    if (chdir("/") < 0)
+        return fail("chdir /");
+    return 0;
+}
+
+int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns)
+{
+    if (setns(run_mntns, CLONE_NEWNS) < 0)
+        return fail("enter the run's mount namespace");
+    int rc = mount_scratch_root(cfg);
+    if (rc == 0)
+        rc = move_system_dirs();
+    if (rc == 0)
+        rc = enter_root();
+    int saved = errno;
+    char err[ERR_MAX];
+    snprintf(err, sizeof err, "%s", g_err);
+    if (setns(own_mntns, CLONE_NEWNS) < 0) {
+        /* init cannot go home: it must not serve another run from someone else's root */
+        _exit(1);
+    }
+    snprintf(g_err, sizeof g_err, "%s", err);
+    errno = saved;
+    return rc;
+}
