@@ -160,16 +160,16 @@ static void handle_create(int ctl, struct msg *req)
         send_error(ctl, g_err);
         goto out;
     }
-    if (write(go[1], "g", 1) != 1) {
-        fail("release init");
-        send_error(ctl, g_err);
-    } else {
-        msg_start(reply, OP_CREATED);
-        msg_put(reply, "pid", "%d", pid);
-        reply->fds[0] = pidfd;
-        reply->nfds = 1;
-        msg_send(ctl, reply);
-    }
+    /* Reply before releasing the init: once released it may take this CPU for its set-up, and the
+     * JVM should not wait for that to learn the pid. Should the release fail, the init exits at
+     * once and the JVM hears it as its control socket closing. */
+    msg_start(reply, OP_CREATED);
+    msg_put(reply, "pid", "%d", pid);
+    reply->fds[0] = pidfd;
+    reply->nfds = 1;
+    msg_send(ctl, reply);
+    if (write(go[1], "g", 1) != 1)
+        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
     close(go[1]);
     close(pidfd);
 out:

@@ -317,9 +317,10 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
         send_error(ctl, "init: cannot open its own mount namespace");
         _exit(1);
     }
-    fork_child();
+    /* Ready first: the first run's process is made while the JVM goes on with other work. */
     msg_start(out, OP_READY);
     msg_send(ctl, out);
+    fork_child();
     for (;;) {
         struct pollfd p[3] = {
             { .fd = ctl, .events = POLLIN }, { .fd = sigfd, .events = POLLIN }, { .fd = timerfd, .events = POLLIN },

@@ -3,6 +3,7 @@ package dev.flint.sandbox.internal.cgroup;
 import dev.flint.sandbox.SandboxException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,17 +55,23 @@ final class CgroupTree {
      */
     List<Path> makeDirs(Path root, String relativePath) {
         List<Path> created = new ArrayList<>();
-        Path dir = root;
-        String[] names = relativePath.split("/");
+        Path leaf = root.resolve(relativePath);
         try {
-            for (int i = 0; i < names.length; i++) {
-                dir = dir.resolve(names[i]);
-                boolean made = mkdir(dir);
-                if (made) {
-                    created.add(dir);
-                } else if (i == names.length - 1) {
-                    throw new SandboxException.Failed("cgroup " + dir + " already exists",
-                            "remove the old cgroup first (open(...).remove()) or choose another name");
+            // The parents usually exist (one runtime makes many sandboxes below them): try the
+            // leaf first and walk down from the root only when a parent is missing.
+            if (!tryMkdirLeaf(leaf, created)) {
+                Path dir = root;
+                String[] names = relativePath.split("/");
+                for (int i = 0; i < names.length - 1; i++) {
+                    dir = dir.resolve(names[i]);
+                    if (mkdir(dir)) {
+                        created.add(dir);
+                    }
+                }
+                if (mkdir(leaf)) {
+                    created.add(leaf);
+                } else {
+                    throw alreadyExists(leaf);
                 }
             }
             return created;
@@ -72,6 +79,27 @@ final class CgroupTree {
             removeCreated(created, e);
             throw e;
         }
+    }
+
+    /** True when the leaf was made now; false when a parent is missing; throws when it exists. */
+    private boolean tryMkdirLeaf(Path leaf, List<Path> created) {
+        try {
+            if (!files.fs().mkdir(leaf)) {
+                throw alreadyExists(leaf);
+            }
+            created.add(leaf);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw new SandboxException.Failed("cannot create cgroup " + leaf + ": " + ControlFiles.reason(e),
+                    "check that the hierarchy is mounted read-write and that you are root", e);
+        }
+    }
+
+    private static SandboxException.Failed alreadyExists(Path dir) {
+        return new SandboxException.Failed("cgroup " + dir + " already exists",
+                "remove the old cgroup first (open(...).remove()) or choose another name");
     }
 
     /** Rolls back {@link #makeDirs}: rmdir each directory once, deepest first; failures go to {@code cause}. */
@@ -94,6 +122,12 @@ final class CgroupTree {
      * listing the pids still there. A directory that does not exist is not an error.
      */
     void removeSubtree(Path dir, long deadlineNanos) {
+        try {
+            files.fs().rmdir(dir); // a sandbox's cgroup is a leaf: usually this is all it takes
+            return;
+        } catch (IOException e) {
+            // busy, or has children: list them and go the long way
+        }
         for (String child : childNames(dir)) {
             removeSubtree(dir.resolve(child), deadlineNanos);
         }
