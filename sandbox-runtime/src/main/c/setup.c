@@ -148,7 +148,26 @@ static int populate_skeleton(const struct config *cfg, const struct host_dirs *d
 }
 
 /* 6. A minimal /dev: host device nodes bound in (checked to be what they claim), pts, shm. */
-static int make_dev(const char *root)
+/* One device node: made with mknod (the same major:minor as the host's, checked to be a character
+ * device first) where we are the host's root, bound from the host in a user namespace, where
+ * mknod is not allowed. mknod is a plain file-system call; a bind is a mount of its own. */
+static int add_device(const char *dst, const char *host, const struct stat *st, bool userns)
+{
+    if (!userns) {
+        if (mknod(dst, S_IFCHR | 0666, st->st_rdev) < 0)
+            return fail("mknod %s", dst);
+        return 0;
+    }
+    int fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return fail("create %s", dst);
+    close(fd);
+    if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
+        return fail("bind %s", host);
+    return 0;
+}
+
+static int make_dev(const char *root, bool userns)
 {
     char dev[2048];
     snprintf(dev, sizeof dev, "%s", path_in(root, "dev"));
@@ -160,13 +179,8 @@ static int make_dev(const char *root)
         struct stat st;
         if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
             return fail("host %s is not a character device", host);
-        char *dst = path_in(dev, *d);
-        int fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
-        if (fd < 0)
-            return fail("create %s", dst);
-        close(fd);
-        if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
-            return fail("bind %s", host);
+        if (add_device(path_in(dev, *d), host, &st, userns) < 0)
+            return -1;
     }
     const char *links[][2] = {
         { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
@@ -289,7 +303,7 @@ void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filte
     if (rc == 0) rc = mount_root_and_open_layers(cfg, &dirs);
     if (rc == 0) rc = become_userns_root(cfg);
     if (rc == 0) rc = populate_skeleton(cfg, &dirs);
-    if (rc == 0) rc = make_dev(dirs.root);
+    if (rc == 0) rc = make_dev(dirs.root, cfg->userns_base != 0);
     if (rc == 0) rc = name_and_loopback(cfg);
     if (rc == 0) rc = mount_proc(dirs.root);
     if (rc == 0) rc = pivot_into(dirs.root);
