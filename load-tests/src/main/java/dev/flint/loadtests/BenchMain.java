@@ -36,12 +36,24 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--commit", defaultValue = "unknown", description = "The git commit measured.")
     String commit;
 
+    @Option(names = "--compare-jar", paramLabel = "JAR", description = "Interleave this build with the bench jar of another build (the launcher's --compare REV sets it).")
+    Path compareJar;
+
+    @Option(names = "--compare-name", defaultValue = "other build", hidden = true)
+    String compareName;
+
+    @Option(names = "--serve", hidden = true, description = "Answer measurement steps on stdin (used by --compare).")
+    boolean serve;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        if (serve || compareJar != null) {
+            return serveOrCompare();
+        }
         List<Scenario> chosen = new ArrayList<>();
         for (String n : names) {
             chosen.add(ALL.stream().filter(s -> s.name().equals(n)).findFirst()
@@ -60,9 +72,7 @@ public final class BenchMain implements Callable<Integer> {
                 metrics.addAll(s.run(ctx));
             }
         } finally {
-            try (var walk = Files.walk(work)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(work);
         }
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
         Report report = new Report(machine(now), metrics, ctx.samples());
@@ -70,6 +80,28 @@ public final class BenchMain implements Callable<Integer> {
         report.write(out, now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         System.err.println("flint bench: wrote " + out.resolve("latest.md") + ", latest.svg and a run-*.json");
         return 0;
+    }
+
+    private int serveOrCompare() throws Exception {
+        if (serve) {
+            Path work = Files.createTempDirectory("flint-bench-serve");
+            try {
+                return StepServer.serve(new BenchContext(rootfs.toAbsolutePath(), work, quick, System.err));
+            } finally {
+                deleteTree(work);
+            }
+        }
+        Path self = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        int slower = Compare.run(self, compareJar, compareName, rootfs.toAbsolutePath(), quick, System.out);
+        System.err.println(slower == 0 ? "flint bench: no step is more than 10% slower in B"
+                : "flint bench: " + slower + " step(s) more than 10% slower in B");
+        return 0;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     private Map<String, String> machine(ZonedDateTime now) throws java.io.IOException {
