@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/seccomp.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -105,6 +107,52 @@ static int prepare_child(const struct config *cfg, pid_t pid)
     return 0;
 }
 
+/*
+ * With a user namespace, the layers are handed over as id-mapped mounts (made here, where we are
+ * the host's root, which the kernel requires): a file owned by id N on disk appears owned by N
+ * inside the namespace, so root-owned images work and overlayfs can copy their files up.
+ */
+static int idmapped_layers(const struct config *cfg, pid_t pid, struct msg *go)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+    int userns = open(path, O_RDONLY | O_CLOEXEC);
+    if (userns < 0)
+        return fail("open user namespace of %d", pid);
+    struct mount_attr attr = {
+        .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        .userns_fd = userns,
+    };
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < cfg->nlowers; i++) {
+        int fd = open_tree(AT_FDCWD, cfg->lowers[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (fd < 0) {
+            rc = fail("open_tree %s", cfg->lowers[i]);
+            break;
+        }
+        go->fds[go->nfds++] = fd;
+        if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+            rc = fail("id-map layer %s", cfg->lowers[i]);
+    }
+    close(userns);
+    return rc;
+}
+
+/* Lets the init start, with the id-mapped layers when it has a user namespace. */
+static int release_child(const struct config *cfg, pid_t pid, int go_sock)
+{
+    struct msg *go = malloc(sizeof *go);
+    if (!go)
+        return -1;
+    msg_start(go, OP_GO);
+    int rc = cfg->userns_base ? idmapped_layers(cfg, pid, go) : 0;
+    if (rc == 0)
+        rc = msg_send(go_sock, go);
+    msg_close_fds(go);
+    free(go);
+    return rc;
+}
+
 /* Built once (harden.c explains the two): the base filter is installed on the factory itself and
  * so inherited by everything it clones; each run process installs the small run filter. */
 static struct sock_fprog base_filter, run_filter;
@@ -124,8 +172,8 @@ static void handle_create(int ctl, struct msg *req)
         goto out;
     }
     int go[2];
-    if (pipe2(go, O_CLOEXEC) < 0) {
-        fail("pipe");
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, go) < 0) {
+        fail("socketpair");
         send_error(ctl, g_err);
         goto out;
     }
@@ -139,9 +187,11 @@ static void handle_create(int ctl, struct msg *req)
     if (pid == 0) {
         close(go[1]);
         close(ctl);
-        char b;
-        if (read(go[0], &b, 1) != 1)
+        struct msg *start = malloc(sizeof *start);
+        if (!start || msg_recv(go[0], start) <= 0 || start->buf[0] != OP_GO)
             _exit(1); /* the factory gave up on us */
+        for (int i = 0; i < cfg.nlowers; i++)
+            cfg.idmapped[i] = i < start->nfds ? start->fds[i] : -1;
         close(go[0]);
         prctl(PR_SET_NAME, "flint-init", 0, 0, 0);
         init_main(&cfg, req->fds[0], &run_filter);
@@ -168,7 +218,7 @@ static void handle_create(int ctl, struct msg *req)
     reply->fds[0] = pidfd;
     reply->nfds = 1;
     msg_send(ctl, reply);
-    if (write(go[1], "g", 1) != 1)
+    if (release_child(&cfg, pid, go[1]) < 0)
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
     close(go[1]);
     close(pidfd);

@@ -20,8 +20,8 @@
 #include <sys/types.h>
 
 #define MSG_MAX 65536
-#define MSG_MAX_FDS 4
 #define MAX_LAYERS 64
+#define MSG_MAX_FDS MAX_LAYERS
 #define MAX_CGROUPS 8
 #define ERR_MAX 512
 
@@ -34,6 +34,7 @@ enum {
     OP_EXEC = 'X',     /* JVM -> init -> child: timeout_ms=, cwd=, arg=..., env=...; fds: 0, 1, 2 */
     OP_KILL = 'K',     /* JVM -> init: kill the current run */
     OP_DONE = 'D',     /* init -> JVM: how the run ended and what it used */
+    OP_GO = 'G',       /* factory -> new init: start; fds: id-mapped layer mounts, if any */
 };
 
 struct msg {
@@ -71,6 +72,8 @@ struct config {
     int ncgroups;
     bool prepare_ahead;              /* keep the next run's scratch root mounted in advance */
     unsigned long nofile;
+    int idmapped[MAX_LAYERS];        /* with a user namespace: detached id-mapped mounts of the
+                                        layers, made by the factory; else -1 */
 };
 int config_parse(const struct msg *m, struct config *cfg, char *err);
 

@@ -116,7 +116,8 @@ static int add_conditional_rules(scmp_filter_ctx ctx)
 /* What Flint's own set-up needs on top of what a run may do: the factory clones into new
  * namespaces, inits mount, pivot and name their sandbox, run processes build their root. */
 static const char *const setup_only[] = {
-    "mount", "umount2", "pivot_root", "unshare", "setns", "sethostname", NULL,
+    "mount", "umount2", "pivot_root", "unshare", "setns", "sethostname",
+    "open_tree", "mount_setattr", "move_mount", NULL,
 };
 
 static int export_filter(scmp_filter_ctx ctx, struct sock_fprog *out)

@@ -141,8 +141,14 @@ static int populate_skeleton(const struct config *cfg, const struct host_dirs *d
         char *dst = path_in(dirs->root, rel);
         if (mkdir(dst, 0755) < 0)
             return fail("mkdir %s", dst);
-        if (bind_read_only(dirs->lowers[i], dst, MS_NOSUID | MS_NODEV) < 0)
+        if (cfg->idmapped[i] >= 0) {
+            /* already read-only, nosuid, nodev and id-mapped: the factory made it so */
+            if (move_mount(cfg->idmapped[i], "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return fail("attach id-mapped layer %s", cfg->lowers[i]);
+            close(cfg->idmapped[i]);
+        } else if (bind_read_only(dirs->lowers[i], dst, MS_NOSUID | MS_NODEV) < 0) {
             return fail("bind layer %s: %s", cfg->lowers[i], g_err);
+        }
     }
     return 0;
 }
