@@ -64,6 +64,9 @@ static int prepare(const struct config *cfg, int sock, const struct sock_fprog *
         return fail("new mount and ipc namespace");
     if (chdir("/") < 0)
         return fail("chdir /"); /* so that init's pivot_root moves our cwd with our root */
+    /* Before init gets our namespace: from then on it may be moving /proc into our new root. */
+    if (reset_oom_score_adj() < 0)
+        return fail("reset oom_score_adj");
     int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
     if (ns < 0)
         return fail("open own mount namespace");
@@ -78,8 +81,6 @@ static int prepare(const struct config *cfg, int sock, const struct sock_fprog *
     close(ns);
     if (sent < 0)
         return fail("hand mount namespace to init");
-    if (reset_oom_score_adj() < 0)
-        return fail("reset oom_score_adj");
     if (drop_privileges(cfg->uid, cfg->gid, cfg->caps) < 0)
         return -1;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -79,6 +79,10 @@ int config_parse(const struct msg *m, struct config *cfg, char *err)
     NEED_U64("prepare", 10, cfg->prepare_ahead);
     NEED_U64("nofile", 10, cfg->nofile);
 #undef NEED_U64
+    if (cfg->uid > 65535 || cfg->gid > 65535 || cfg->nofile < 16 || cfg->nofile > 1048576) {
+        snprintf(err, ERR_MAX, "create: uid, gid or nofile out of range");
+        return -1;
+    }
     return 0;
 }
 

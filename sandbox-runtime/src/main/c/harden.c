@@ -96,7 +96,7 @@ static int allow_if(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp cmp)
 /* The argument-checked rules of Docker's default profile, made stricter where a function has no
  * use for more: clone3 answered ENOSYS so libc falls back to clone (whose CLONE_NEW* flags the
  * run filter refuses), sockets only of the families a function needs (no AF_ALG, AF_VSOCK,
- * packet sockets), personality only to the harmless values. */
+ * packet sockets), personality only to the harmless values, prlimit64 only on oneself. */
 static int add_conditional_rules(scmp_filter_ctx ctx)
 {
     const unsigned long long ns_flags = 0x7E020000ULL; /* every CLONE_NEW* flag */
@@ -110,6 +110,9 @@ static int add_conditional_rules(scmp_filter_ctx ctx)
         rc = allow_if(ctx, SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, families[i]));
     for (size_t i = 0; rc == 0 && i < sizeof personas / sizeof *personas; i++)
         rc = allow_if(ctx, SCMP_SYS(personality), SCMP_A0(SCMP_CMP_EQ, personas[i]));
+    /* prlimit64 on itself only (pid 0): a run as root could otherwise shrink init's limits. */
+    if (rc == 0)
+        rc = allow_if(ctx, SCMP_SYS(prlimit64), SCMP_A0(SCMP_CMP_EQ, 0));
     return rc;
 }
 

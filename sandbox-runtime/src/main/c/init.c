@@ -30,6 +30,7 @@ struct run {
     bool active;        /* an exec request was handed to the child */
     bool timed_out;
     bool killed;        /* the JVM asked for it */
+    bool lost;          /* the request never reached the run process: it had died */
     char prep_error[ERR_MAX];
     char stage[16];     /* of the last child error: "prepare" or "exec" */
     struct rusage before;
@@ -171,6 +172,10 @@ static void finish_run(int status)
     timerfd_settime(timerfd, 0, &off, NULL);
     char error[ERR_MAX] = "";
     read_child_error(error, sizeof error);
+    if (run.lost && !error[0]) {
+        snprintf(error, sizeof error, "run process died before it took the request");
+        snprintf(run.stage, sizeof run.stage, "prepare");
+    }
     struct rusage after;
     getrusage(RUSAGE_CHILDREN, &after);
     msg_start(out, OP_DONE);
@@ -187,7 +192,7 @@ static void finish_run(int status)
         msg_put(out, "stage", "%s", run.stage);
     }
     msg_send(ctl, out);
-    run.active = run.timed_out = run.killed = false;
+    run.active = run.timed_out = run.killed = run.lost = false;
     forget_child();
     fork_child();
 }
@@ -221,6 +226,7 @@ static void start_run(struct msg *req)
     msg_close_fds(req); /* the child holds them now: their ends close when it does */
     run.active = true;
     if (sent < 0) {
+        run.lost = true;
         kill(run.child, SIGKILL); /* the child died before it could take the request */
         return;
     }
@@ -271,7 +277,9 @@ static void on_timer(void)
 static void on_request(void)
 {
     ssize_t n = msg_recv(ctl, in);
-    if (n == 0 || (n < 0 && errno != EMSGSIZE && errno != EAGAIN)) {
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return; /* spurious wake-up */
+    if (n == 0 || (n < 0 && errno != EMSGSIZE)) {
         kill_all_and_reap(); /* the JVM is gone: so is the sandbox */
         _exit(0);
     }
@@ -325,8 +333,12 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
         struct pollfd p[3] = {
             { .fd = ctl, .events = POLLIN }, { .fd = sigfd, .events = POLLIN }, { .fd = timerfd, .events = POLLIN },
         };
-        if (poll(p, 3, -1) < 0)
-            continue;
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            kill_all_and_reap(); /* cannot wait any more: end the sandbox rather than spin */
+            _exit(1);
+        }
         if (p[1].revents)
             on_signal();
         if (p[2].revents)

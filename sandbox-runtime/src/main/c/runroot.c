@@ -22,7 +22,7 @@
 
 static int mount_scratch_root(const struct config *cfg)
 {
-    char opts[64];
+    char opts[128];
     snprintf(opts, sizeof opts, "size=%llu,nr_inodes=%llu,mode=755", cfg->scratch_bytes, cfg->scratch_inodes);
     if (mount("flint-scratch", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
         return fail("mount scratch tmpfs");

@@ -187,7 +187,6 @@ static const char *const flint_seccomp_allowed[] = {
     "pread64",
     "preadv",
     "preadv2",
-    "prlimit64",
     "process_mrelease",
     "pselect6",
     "pwrite64",

@@ -147,7 +147,10 @@ static int populate_skeleton(const struct config *cfg, const struct host_dirs *d
                 return fail("attach id-mapped layer %s", cfg->lowers[i]);
             close(cfg->idmapped[i]);
         } else if (bind_read_only(dirs->lowers[i], dst, MS_NOSUID | MS_NODEV) < 0) {
-            return fail("bind layer %s: %s", cfg->lowers[i], g_err);
+            char why[ERR_MAX];
+            snprintf(why, sizeof why, "%s", g_err); /* fail() writes g_err */
+            errno = 0;
+            return fail("bind layer %s: %s", cfg->lowers[i], why);
         }
     }
     return 0;
@@ -198,7 +201,7 @@ static int make_dev(const char *root, bool userns)
     if (mkdir(path_in(dev, "pts"), 0755) < 0 || mkdir(path_in(dev, "shm"), 01777) < 0)
         return fail("mkdir /dev/pts or /dev/shm");
     if (mount("devpts", path_in(dev, "pts"), "devpts", MS_NOSUID | MS_NOEXEC,
-              "newinstance,ptmxmode=0666,mode=0620") < 0)
+              "newinstance,ptmxmode=0666,mode=0620,max=64") < 0)
         return fail("mount /dev/pts");
     if (mount(NULL, dev, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=755") < 0)
         return fail("remount /dev read-only");

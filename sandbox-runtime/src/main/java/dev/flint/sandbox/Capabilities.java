@@ -16,6 +16,17 @@ public final class Capabilities {
             "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
             "CAP_CHECKPOINT_RESTORE");
 
+    /**
+     * What a run may keep: Docker's default set (moby oci/caps/defaults.go). Anything beyond it
+     * would let a run reach its sandbox's init, which is the host's root (CAP_SYS_PTRACE opens
+     * /proc/1/mem), or the sandbox's shared state (CAP_NET_ADMIN changes the network namespace
+     * every later run uses), so it is refused.
+     */
+    public static final Set<String> GRANTABLE = Set.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+            "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+            "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
     private Capabilities() {
     }
 

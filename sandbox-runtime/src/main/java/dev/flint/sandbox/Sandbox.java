@@ -60,7 +60,15 @@ public final class Sandbox implements AutoCloseable {
         if (destroyed) {
             throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
         }
-        InitChannel.RunResult r = init.run(process);
+        InitChannel.RunResult r;
+        try {
+            r = init.run(process);
+        } catch (RuntimeException e) {
+            // The protocol has no run ids: after a failure mid-run the next answer could belong to
+            // this run, so the sandbox is not used again.
+            destroyQuietly(e);
+            throw e;
+        }
         NativeMessage done = r.done();
         CgroupUsage usage = cgroup.usage();
         cgroup.resetPeak();
@@ -94,6 +102,14 @@ public final class Sandbox implements AutoCloseable {
             return Outcome.EXEC_FAILED;
         }
         return signal != 0 ? Outcome.SIGNALED : Outcome.EXITED;
+    }
+
+    private void destroyQuietly(RuntimeException cause) {
+        try {
+            destroy();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /** Ends the current run, if any, killing every process of it. Safe from any thread. */

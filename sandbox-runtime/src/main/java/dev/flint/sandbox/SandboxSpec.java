@@ -18,9 +18,10 @@ import java.util.regex.Pattern;
  * @param pidsMax most processes and threads at once, init included
  * @param scratchBytes size of each run's writable tmpfs layer; must be below memoryBytes
  * @param hostname the sandbox's host name
- * @param uid user id run processes have (inside the user namespace when there is one)
+ * @param uid user id run processes have (inside the user namespace when there is one; 0 only with one)
  * @param gid group id run processes have
- * @param capabilities capabilities run processes keep, as names like {@code CAP_NET_BIND_SERVICE}; none by default
+ * @param capabilities capabilities run processes keep, as names like {@code CAP_NET_BIND_SERVICE}; none by
+ *     default; only {@link Capabilities#GRANTABLE}
  * @param userNamespaceBase 0 for no user namespace; otherwise the host uid/gid that maps to 0 inside (65536 ids)
  * @param prepareAhead whether the next run's fresh scratch root is mounted in advance, so a run only execs
  * @param maxOpenFiles RLIMIT_NOFILE of run processes
@@ -189,9 +190,17 @@ public record SandboxSpec(
                 if (Capabilities.bit(cap) < 0) {
                     throw invalid("capabilities", "unknown capability " + cap, "names look like CAP_NET_BIND_SERVICE");
                 }
+                if (!Capabilities.GRANTABLE.contains(cap)) {
+                    throw invalid("capabilities", cap + " cannot be granted to a run: it would reach the sandbox's init",
+                            "grantable: " + new TreeSet<>(Capabilities.GRANTABLE));
+                }
             }
             if (userNamespaceBase < 0 || userNamespaceBase > 4_294_967_295L - 65536) {
                 throw invalid("userNamespace", "host id base " + userNamespaceBase + " out of range", "e.g. 100000");
+            }
+            if ((uid == 0 || gid == 0) && userNamespaceBase == 0) {
+                throw invalid("user", "uid or gid 0 is the host's root without a user namespace",
+                        "run as root only inside a user namespace (--userns 100000), or keep the default 65534");
             }
             if (maxOpenFiles < 16 || maxOpenFiles > 1_048_576) {
                 throw invalid("maxOpenFiles", maxOpenFiles + " is outside 16..1048576", "the default is 1024");

@@ -203,12 +203,14 @@ final class RuntimeFixture implements AutoCloseable {
 
     /**
      * The pids of a sandbox's cgroup other than its init and the one process init keeps forked for
-     * the next run (named flint-run, a child of init that has not exec'd): what a run left behind.
+     * the next run (named flint-run, a child of init that has not exec'd; for a moment after the
+     * fork still flint-init): what a run left behind.
      */
     static List<Integer> leftoverPids(Sandbox sb) {
         List<Integer> rest = new ArrayList<>(sb.pids());
         rest.remove(Integer.valueOf(sb.initPid()));
-        List<Integer> waiting = rest.stream().filter(pid -> "flint-run".equals(comm(pid))
+        // a process init forked a moment ago may not have renamed itself from flint-init yet
+        List<Integer> waiting = rest.stream().filter(pid -> List.of("flint-run", "flint-init").contains(comm(pid))
                 && ("" + sb.initPid()).equals(status(pid, "PPid"))).toList();
         if (waiting.size() == 1) {
             rest.removeAll(waiting);

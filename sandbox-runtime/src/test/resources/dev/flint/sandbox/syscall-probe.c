@@ -70,5 +70,10 @@ int main(void)
     report("sethostname", sethostname("x", 1));
     report("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
     report("open_tree", syscall(SYS_open_tree, AT_FDCWD, "/", 0));
+    report("mount_setattr", syscall(SYS_mount_setattr, -1, "", 0, NULL, 0));
+    report("move_mount", syscall(SYS_move_mount, -1, "", -1, "", 0));
+    struct { unsigned long long cur, max; } lim;
+    report("prlimit-self", syscall(SYS_prlimit64, 0, 7 /* RLIMIT_NOFILE */, NULL, &lim));
+    report("prlimit-init", syscall(SYS_prlimit64, 1, 7 /* RLIMIT_NOFILE */, NULL, &lim));
     return 0;
 }

@@ -24,7 +24,9 @@ public final class InitChannel implements AutoCloseable {
     private final int pid;
     private final int pidfd;
     private final byte[] buffer = new byte[NativeMessage.MAX_BYTES];
-    private boolean closed;
+    /** Guards {@link #closed} against {@link #kill()} from another thread. */
+    private final Object lifecycle = new Object();
+    private volatile boolean closed;
 
     /** How a run ended, as init reported it, plus what the JVM collected. */
     public record RunResult(
@@ -160,10 +162,15 @@ public final class InitChannel implements AutoCloseable {
     /** Asks init to kill every process of the current run. */
     public void kill() {
         byte[] k = NativeMessage.builder(NativeMessage.KILL).build().encode();
-        try {
-            sys.send(control, k, k.length);
-        } catch (SyscallException e) {
-            // init is gone already: nothing left to kill
+        synchronized (lifecycle) {
+            if (closed) {
+                return; // the descriptor number may belong to someone else by now
+            }
+            try {
+                sys.send(control, k, k.length);
+            } catch (SyscallException e) {
+                // init is gone already: nothing left to kill
+            }
         }
     }
 
@@ -176,6 +183,12 @@ public final class InitChannel implements AutoCloseable {
     /** Kills init (and with it every process of its pid namespace) and closes the descriptors. */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            closeOnce();
+        }
+    }
+
+    private void closeOnce() {
         if (closed) {
             return;
         }

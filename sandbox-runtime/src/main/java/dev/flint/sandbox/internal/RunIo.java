@@ -64,9 +64,21 @@ final class RunIo {
      * stdinFd is the write end of the process's stdin (already non-blocking), or -1.
      */
     void pump(int stdinFd, byte[] stdin, Control control, long deadlineNanos, long startNanos) {
+        boolean[] stdinOpen = {stdinFd >= 0};
+        try {
+            pumpUntilOver(stdinFd, stdin, stdinOpen, control, deadlineNanos, startNanos);
+        } finally {
+            if (stdinOpen[0]) {
+                sys.close(stdinFd);
+            }
+        }
+    }
+
+    private void pumpUntilOver(int stdinFd, byte[] stdin, boolean[] stdinState, Control control, long deadlineNanos,
+            long startNanos) {
         int stdinOffset = 0;
         boolean over = false;
-        boolean stdinOpen = stdinFd >= 0;
+        boolean stdinOpen = stdinState[0];
         int[] fds = new int[4];
         short[] events = new short[4];
         short[] revents = new short[4];
@@ -117,6 +129,7 @@ final class RunIo {
                 if (stdinOffset < 0 || stdinOffset == stdin.length) {
                     sys.close(stdinFd);
                     stdinOpen = false;
+                    stdinState[0] = false;
                 }
             }
             if (ctlAt >= 0 && revents[ctlAt] != 0) {
@@ -125,6 +138,7 @@ final class RunIo {
             if (over && stdinOpen) {
                 sys.close(stdinFd);
                 stdinOpen = false;
+                stdinState[0] = false;
             }
         }
     }

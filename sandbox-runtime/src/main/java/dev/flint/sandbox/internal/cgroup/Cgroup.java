@@ -19,8 +19,8 @@ public interface Cgroup {
     String relativePath();
 
     /**
-     * The cgroup.procs file of every hierarchy of this cgroup (v1: memory, cpu, cpuacct, pids and
-     * freezer when present, each once; v2: one). A process is attached by writing its pid to each.
+     * The cgroup.procs file of every hierarchy of this cgroup (v1: memory, cpu, cpuacct and pids,
+     * each once; v2: one). A process is attached by writing its pid to each.
      */
     List<Path> procsFiles();
 

@@ -8,7 +8,7 @@ import java.util.TreeSet;
 
 /**
  * cgroup v1: one hierarchy per controller, each cgroup a directory of the same relative path in
- * every hierarchy (memory, cpu, cpuacct unless joint with cpu, pids, and freezer when mounted).
+ * every hierarchy (memory, cpu, cpuacct unless joint with cpu, and pids).
  * Immutable and thread-safe; see {@link CgroupDriver} for the contract.
  */
 public final class CgroupV1 implements CgroupDriver {

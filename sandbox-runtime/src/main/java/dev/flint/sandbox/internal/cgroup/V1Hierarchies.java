@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,9 +14,8 @@ import java.util.Set;
  * {@code cpuacct} symlinks); in the joint case both fields hold the same path. A hierarchy counts
  * as mounted when its directory lists cgroup.procs, which an empty mount point does not.
  *
- * @param freezer the freezer hierarchy, used only to attach processes (and by callers to freeze)
  */
-record V1Hierarchies(Path memory, Path cpu, Path cpuacct, Path pids, Optional<Path> freezer) {
+record V1Hierarchies(Path memory, Path cpu, Path cpuacct, Path pids) {
 
     /** Finds the hierarchies under {@code root}, or throws HostUnsupported naming the missing ones. */
     static V1Hierarchies locate(Path root, CgroupFs fs) {
@@ -51,7 +49,7 @@ record V1Hierarchies(Path memory, Path cpu, Path cpuacct, Path pids, Optional<Pa
         if (sameDirectory(fs, cpu, cpuacct)) {
             cpuacct = cpu;
         }
-        return new V1Hierarchies(memory, cpu, cpuacct, pids, Optional.ofNullable(mounted(root, fs, "freezer")));
+        return new V1Hierarchies(memory, cpu, cpuacct, pids);
     }
 
     /**
@@ -59,9 +57,9 @@ record V1Hierarchies(Path memory, Path cpu, Path cpuacct, Path pids, Optional<Pa
      * process allocates next is charged to the sandbox.
      */
     List<Path> all() {
-        Set<Path> all = new LinkedHashSet<>(List.of(memory, cpu, cpuacct, pids));
-        freezer.ifPresent(all::add);
-        return List.copyOf(all);
+        // Not freezer: sandboxes end their processes with kill(-1) from their init (ADR 0002),
+        // and every hierarchy costs a mkdir, an attach and an rmdir per sandbox.
+        return List.copyOf(new LinkedHashSet<>(List.of(memory, cpu, cpuacct, pids)));
     }
 
     /** The hierarchies whose child cgroups {@link CgroupDriver#children} reports. */

@@ -45,14 +45,14 @@ class CgroupDetectionTest {
     }
 
     @Test
-    void detect_hybridHostWithControllerlessUnifiedMount_isV1WithFreezer() {
+    void detect_hybridHostWithControllerlessUnifiedMount_isV1_andLeavesFreezerAlone() {
         CgroupFixtures.hybridHost(root);
 
         CgroupDriver driver = CgroupDriver.detect(root);
 
         assertEquals(CgroupVersion.V1, driver.version());
-        assertEquals(5, driver.open("x").procsFiles().size(), "memory, cpu, cpuacct, pids, freezer");
-        assertTrue(driver.open("x").procsFiles().contains(root.resolve("freezer/x/cgroup.procs")));
+        assertEquals(4, driver.open("x").procsFiles().size(), "memory, cpu, cpuacct, pids");
+        assertFalse(driver.open("x").procsFiles().contains(root.resolve("freezer/x/cgroup.procs")), "freezer is not used");
     }
 
     @Test

@@ -28,7 +28,7 @@ class CgroupV1IT {
 
     private static final Path ROOT = Path.of("/sys/fs/cgroup");
     private static final String PARENT = "flint-it";
-    private static final List<String> HIERARCHIES = List.of("memory", "cpu", "cpuacct", "pids", "freezer");
+    private static final List<String> HIERARCHIES = List.of("memory", "cpu", "cpuacct", "pids");
     private static final long MIB = 1024 * 1024;
 
     private final List<Process> processes = new ArrayList<>();
@@ -81,7 +81,7 @@ class CgroupV1IT {
 
         assertTrue(cgroup.pids().contains((int) sleep.pid()), "pids " + cgroup.pids());
         for (String line : Files.readAllLines(Path.of("/proc/" + sleep.pid() + "/cgroup"))) {
-            if (line.matches("\\d+:(memory|pids|cpu|cpuacct|cpu,cpuacct|cpuacct,cpu|freezer):.*")) {
+            if (line.matches("\\d+:(memory|pids|cpu|cpuacct|cpu,cpuacct|cpuacct,cpu):.*")) {
                 assertTrue(line.endsWith(":/" + path), line);
             }
         }

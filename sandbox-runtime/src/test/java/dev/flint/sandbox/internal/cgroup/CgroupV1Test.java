@@ -20,7 +20,7 @@ class CgroupV1Test {
 
     private static final long MIB = 1024 * 1024;
     private static final CgroupLimits LIMITS = new CgroupLimits(64 * MIB, 50_000, 100_000, 32);
-    private static final List<String> HIERARCHIES = List.of("memory", "cpu", "cpuacct", "pids", "freezer");
+    private static final List<String> HIERARCHIES = List.of("memory", "cpu", "cpuacct", "pids");
 
     @TempDir
     Path root;
