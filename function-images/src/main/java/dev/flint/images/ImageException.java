@@ -1,0 +1,162 @@
+package dev.flint.images;
+
+import java.nio.file.Path;
+
+/**
+ * The one error type of the function-images boundary. Every instance says what failed, about what
+ * (a reference, a digest, a path, a tar entry), and carries a hint that says what to do. Messages
+ * are lower-case without a trailing period, as everywhere in Flint.
+ */
+public class ImageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String hint;
+
+    public ImageException(String message, String hint) {
+        this(message, hint, null);
+    }
+
+    public ImageException(String message, String hint, Throwable cause) {
+        super(message, cause);
+        this.hint = hint == null ? "" : hint;
+    }
+
+    /** What to do about it; empty when there is nothing useful to say. */
+    public String hint() {
+        return hint;
+    }
+
+    /** The message followed by the hint, for people. */
+    public String describe() {
+        return hint.isEmpty() ? getMessage() : getMessage() + " (" + hint + ")";
+    }
+
+    /** An image reference that does not follow the grammar. */
+    public static final class InvalidReference extends ImageException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidReference(String text, String why, String hint) {
+            super("bad image reference '" + text + "': " + why, hint);
+        }
+    }
+
+    /** A digest that is not {@code sha256:<64 hex>}. */
+    public static final class InvalidDigest extends ImageException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidDigest(String text, String why) {
+            super("bad digest '" + text + "': " + why, "digests look like sha256:<64 lower-case hex digits>");
+        }
+    }
+
+    /** No store directory where one was expected. */
+    public static final class StoreMissing extends ImageException {
+        private static final long serialVersionUID = 1L;
+        private final Path root;
+
+        public StoreMissing(Path root) {
+            super("no image store at " + root,
+                    "build an image first (flint image build busybox), or point at a store with --store DIR or FLINT_STORE");
+            this.root = root;
+        }
+
+        public Path root() {
+            return root;
+        }
+    }
+
+    /** No image with this reference in the store. */
+    public static final class NotFound extends ImageException {
+        private static final long serialVersionUID = 1L;
+        private final ImageRef ref;
+
+        public NotFound(ImageRef ref, Path root) {
+            super("no image " + ref + " in the store at " + root,
+                    "flint image list shows what is there; flint image build busybox|python builds the base images");
+            this.ref = ref;
+        }
+
+        public ImageRef ref() {
+            return ref;
+        }
+    }
+
+    /** Content that was to be stored under one digest has another: never stored. */
+    public static final class DigestMismatch extends ImageException {
+        private static final long serialVersionUID = 1L;
+        private final LayerDigest expected;
+        private final LayerDigest actual;
+
+        public DigestMismatch(LayerDigest expected, LayerDigest actual) {
+            super("content expected to be " + expected + " is " + actual + "; not stored",
+                    "the source is damaged or is not what was announced: fetch or build it again");
+            this.expected = expected;
+            this.actual = actual;
+        }
+
+        public LayerDigest expected() {
+            return expected;
+        }
+
+        public LayerDigest actual() {
+            return actual;
+        }
+    }
+
+    /**
+     * A stored entry that is damaged or incomplete: a blob whose content no longer has its digest, a
+     * layer directory whose unpacking never finished or whose files changed, a missing blob. It is
+     * never used.
+     */
+    public static final class Corrupt extends ImageException {
+        private static final long serialVersionUID = 1L;
+        private final LayerDigest digest;
+
+        public Corrupt(LayerDigest digest, String what, String hint) {
+            super(what + " (" + digest + ")", hint);
+            this.digest = digest;
+        }
+
+        /** The digest of the damaged entry. */
+        public LayerDigest digest() {
+            return digest;
+        }
+    }
+
+    /** A layer tar with an entry the store will not unpack; names the entry. */
+    public static final class BadLayer extends ImageException {
+        private static final long serialVersionUID = 1L;
+        private final String entry;
+
+        public BadLayer(String entry, String why, String hint) {
+            super("layer entry '" + entry + "': " + why, hint);
+            this.entry = entry;
+        }
+
+        public String entry() {
+            return entry;
+        }
+    }
+
+    /** Building an image failed at a named step. */
+    public static final class BuildFailed extends ImageException {
+        private static final long serialVersionUID = 1L;
+
+        public BuildFailed(String step, String message, String hint) {
+            super(step + ": " + message, hint);
+        }
+
+        public BuildFailed(String step, String message, String hint, Throwable cause) {
+            super(step + ": " + message, hint, cause);
+        }
+    }
+
+    /** The store's file system failed under it (I/O error, no space, permissions). */
+    public static final class StoreFailed extends ImageException {
+        private static final long serialVersionUID = 1L;
+
+        public StoreFailed(String what, Path path, Throwable cause) {
+            super(what + " " + path + ": " + cause, "check the store directory's space and permissions", cause);
+        }
+    }
+}

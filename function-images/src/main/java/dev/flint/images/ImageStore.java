@@ -1,0 +1,278 @@
+package dev.flint.images;
+
+import dev.flint.images.internal.BlobStore;
+import dev.flint.images.internal.GarbageCollector;
+import dev.flint.images.internal.LayerTrees;
+import dev.flint.images.internal.StoreJson;
+import dev.flint.images.internal.StoreLocks;
+import dev.flint.images.internal.StorePaths;
+import dev.flint.images.internal.Tags;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A content-addressed image store in one directory (docs/images.md): layer blobs and their
+ * unpacked trees (the overlayfs lower dirs of sandboxes), OCI manifests and configs, tags.
+ * Layers shared by images are stored once.
+ *
+ * <p>Thread-safe, and safe to use from several processes at once: imports of one digest are
+ * serialised by a file lock per digest; {@link #prune()} waits until nothing is being added. A
+ * caller that adds layers and tags them later holds a {@link #lease()} in between so that a
+ * concurrent prune does not remove the untagged layers.
+ *
+ * <p>Damaged entries are reported as {@link ImageException.Corrupt} naming the digest and never
+ * used: manifests and configs are checked against their digests on every read, layer trees must
+ * have finished unpacking, and {@link #verify} checks layer blobs and trees in depth.
+ */
+public final class ImageStore {
+    /** Where the store is unless configured otherwise ({@code --store}, {@code FLINT_STORE}). */
+    public static final Path DEFAULT_ROOT = Path.of("/var/lib/flint/images");
+
+    private final StorePaths paths;
+    private final BlobStore blobs;
+    private final LayerTrees trees;
+    private final Tags tags;
+    private final StoreLocks locks;
+
+    private ImageStore(Path root) {
+        this.paths = new StorePaths(root);
+        this.blobs = new BlobStore(paths);
+        this.trees = new LayerTrees(paths, blobs);
+        this.tags = new Tags(paths);
+        this.locks = StoreLocks.of(paths);
+    }
+
+    /** Opens the store at {@code root}, creating its directories when they are not there. */
+    public static ImageStore open(Path root) {
+        ImageStore s = new ImageStore(root);
+        for (Path dir : List.of(s.paths.blobsDir(), s.paths.layersDir(), s.paths.tagsDir(), s.paths.locksDir(), s.paths.tmpDir())) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new ImageException.StoreFailed("cannot create store directory", dir, e);
+            }
+        }
+        return s;
+    }
+
+    /** Opens a store that must exist already; {@link ImageException.StoreMissing} otherwise. */
+    public static ImageStore openExisting(Path root) {
+        ImageStore s = new ImageStore(root);
+        if (!Files.isDirectory(s.paths.blobsDir()) || !Files.isDirectory(s.paths.tagsDir())) {
+            throw new ImageException.StoreMissing(s.paths.root());
+        }
+        return open(root);
+    }
+
+    public Path root() {
+        return paths.root();
+    }
+
+    /** Keeps prune away until closed; reentrant. Hold one from adding layers until they are tagged. */
+    public interface Lease extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    public Lease lease() {
+        return locks.shared()::close;
+    }
+
+    /**
+     * Imports a layer tar whose digest is known: the stream is stored under a temporary name while
+     * hashed, and the layer is kept only when the digest is {@code expected}
+     * ({@link ImageException.DigestMismatch} otherwise); then it is unpacked. Importing a layer the
+     * store has is cheap and repairs an incomplete tree. {@code expected} may be null to take the
+     * content's own digest. Does not close {@code tar}.
+     */
+    public Layer importLayer(InputStream tar, LayerDigest expected) {
+        return add(tar::transferTo, expected);
+    }
+
+    /** Writes a layer tar, for {@link #addLayer}. */
+    @FunctionalInterface
+    public interface TarWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Adds a layer whose tar {@code writer} writes (e.g. a tree being packed); its digest is computed. */
+    public Layer addLayer(TarWriter writer) {
+        return add(writer::writeTo, null);
+    }
+
+    private Layer add(BlobStore.Content content, LayerDigest expected) {
+        try (StoreLocks.Held shared = locks.shared()) {
+            BlobStore.Staged staged = blobs.stage(content, expected);
+            try (StoreLocks.Held one = locks.digest(staged.digest())) {
+                blobs.commit(staged);
+                Path dir = trees.ensureUnpacked(staged.digest());
+                return new Layer(staged.digest(), staged.size(), dir);
+            } finally {
+                try {
+                    Files.deleteIfExists(staged.file()); // gone after the commit; there when it failed
+                } catch (IOException e) {
+                    // prune clears tmp/
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes an image: its config (with the layers' diff ids), a manifest of the layers (bottom
+     * first) and the tag, which it moves from whatever it pointed at. The layers must be in the store.
+     */
+    public Image commit(ImageRef ref, ImageConfig config, List<Layer> layersBottomFirst) {
+        try (StoreLocks.Held shared = locks.shared()) {
+            List<LayerDigest> diffIds = new ArrayList<>();
+            List<Descriptor> descriptors = new ArrayList<>();
+            for (Layer l : layersBottomFirst) {
+                if (!blobs.exists(l.digest())) {
+                    throw new ImageException.Corrupt(l.digest(), "layer blob missing from the store", "import the layer before committing an image of it");
+                }
+                trees.check(l.digest());
+                diffIds.add(l.digest());
+                descriptors.add(l.descriptor());
+            }
+            byte[] configJson = StoreJson.config(config.withDiffIds(diffIds));
+            LayerDigest configDigest = blobs.put(configJson);
+            ImageManifest manifest = new ImageManifest(new Descriptor(Descriptor.CONFIG, configDigest, configJson.length),
+                    descriptors, Map.of());
+            LayerDigest manifestDigest = blobs.put(StoreJson.manifest(manifest));
+            tags.write(ref, manifestDigest);
+            return load(ref, manifestDigest);
+        }
+    }
+
+    /** The image a tag points at, checked for use; {@link ImageException.NotFound} when there is no such tag. */
+    public Image resolve(ImageRef ref) {
+        LayerDigest manifest = tags.read(ref).orElseThrow(() -> new ImageException.NotFound(ref, paths.root()));
+        return load(ref, manifest);
+    }
+
+    /** Like {@link #resolve} but empty when there is no such tag (a damaged image still throws). */
+    public Optional<Image> find(ImageRef ref) {
+        return tags.read(ref).map(d -> load(ref, d));
+    }
+
+    private Image load(ImageRef ref, LayerDigest manifestDigest) {
+        ImageManifest manifest;
+        try {
+            manifest = StoreJson.parseManifest(blobs.read(manifestDigest));
+        } catch (IllegalArgumentException e) {
+            throw new ImageException.Corrupt(manifestDigest, "manifest of " + ref + " is not an OCI manifest: " + e.getMessage(), "rebuild the image");
+        }
+        LayerDigest configDigest = manifest.config().digest();
+        ImageConfig config;
+        try {
+            config = StoreJson.parseConfig(blobs.read(configDigest));
+        } catch (IllegalArgumentException e) {
+            throw new ImageException.Corrupt(configDigest, "config of " + ref + " is not an OCI image config: " + e.getMessage(), "rebuild the image");
+        }
+        List<LayerDigest> layerDigests = manifest.layers().stream().map(Descriptor::digest).toList();
+        if (!layerDigests.equals(config.diffIds())) {
+            throw new ImageException.Corrupt(manifestDigest, "manifest layers of " + ref + " differ from its config's diff ids",
+                    "only uncompressed layers are stored for now: rebuild the image");
+        }
+        List<Path> dirs = new ArrayList<>();
+        for (int i = layerDigests.size() - 1; i >= 0; i--) {
+            dirs.add(trees.check(layerDigests.get(i)));
+        }
+        return new Image(ref, manifestDigest, manifest, config, dirs);
+    }
+
+    /** Every tagged image with its sizes; damaged ones are listed with their problem. */
+    public List<ImageSummary> list() {
+        Map<ImageRef, LayerDigest> all = tags.all();
+        Map<LayerDigest, Image> loaded = new HashMap<>();
+        Map<ImageRef, String> problems = new HashMap<>();
+        for (Map.Entry<ImageRef, LayerDigest> e : all.entrySet()) {
+            try {
+                loaded.putIfAbsent(e.getValue(), load(e.getKey(), e.getValue()));
+            } catch (ImageException ex) {
+                problems.put(e.getKey(), ex.getMessage());
+            }
+        }
+        Map<LayerDigest, Integer> users = new HashMap<>();
+        for (Image img : loaded.values()) {
+            Set<LayerDigest> distinct = new HashSet<>();
+            img.manifest().layers().forEach(d -> distinct.add(d.digest()));
+            distinct.forEach(d -> users.merge(d, 1, Integer::sum));
+        }
+        List<ImageSummary> out = new ArrayList<>();
+        for (Map.Entry<ImageRef, LayerDigest> e : all.entrySet()) {
+            Image img = loaded.get(e.getValue());
+            if (img == null || problems.containsKey(e.getKey())) {
+                out.add(new ImageSummary(e.getKey(), e.getValue(), 0, 0, 0, problems.getOrDefault(e.getKey(), "cannot be read")));
+                continue;
+            }
+            long shared = img.manifest().layers().stream().filter(d -> users.get(d.digest()) > 1).mapToLong(Descriptor::size).sum();
+            out.add(new ImageSummary(e.getKey(), e.getValue(), img.manifest().layers().size(), img.size(), shared, ""));
+        }
+        return out;
+    }
+
+    /**
+     * Checks an image in depth: reads every layer blob against its digest and walks every layer tree
+     * against its unpack record. A damaged blob is removed and a changed tree loses its record, so
+     * neither is used again until the image is built or imported again; either way the first
+     * problem is thrown as {@link ImageException.Corrupt}. Returns the image when it is sound.
+     */
+    public Image verify(ImageRef ref) {
+        Image img = resolve(ref);
+        for (Descriptor d : img.manifest().layers()) {
+            try {
+                blobs.verify(d.digest());
+            } catch (ImageException.Corrupt e) {
+                try {
+                    Files.deleteIfExists(paths.blob(d.digest()));
+                } catch (IOException ignored) {
+                    // reported all the same
+                }
+                throw e;
+            }
+            trees.verify(d.digest());
+        }
+        return img;
+    }
+
+    /** Removes a tag (what it pointed at stays until {@link #prune()}); false when there was none. */
+    public boolean remove(ImageRef ref) {
+        try (StoreLocks.Held shared = locks.shared()) {
+            return tags.delete(ref);
+        }
+    }
+
+    /** Removes whatever no tag references, and what crashed writers left; waits until nothing is being added. */
+    public PruneReport prune() {
+        try (StoreLocks.Held exclusive = locks.exclusive()) {
+            return new GarbageCollector(paths, blobs, tags).collect();
+        }
+    }
+
+    /** The JSON documents of an image, for people: its manifest and config as stored. */
+    public String describe(Image img) {
+        var root = StoreJson.object();
+        root.put("ref", img.ref().toString());
+        root.put("digest", img.digest().toString());
+        root.set("manifest", StoreJson.tree(blobs.read(img.digest())));
+        root.set("config", StoreJson.tree(blobs.read(img.manifest().config().digest())));
+        var dirs = root.putArray("layerDirs");
+        img.layerDirs().forEach(p -> dirs.add(p.toString()));
+        return StoreJson.pretty(root);
+    }
+
+    /** Where downloaded Debian packages are kept between builds. */
+    Path debianCache() {
+        return paths.debianCache();
+    }
+}
