@@ -94,8 +94,8 @@ static int write_id_map(pid_t pid, const char *file, unsigned long base)
     return write_file(path, map);
 }
 
-/* Runs in the parent while the child waits on `go`: everything that must be in place before the
- * init's first step. The cgroup attach comes first so that not one allocation escapes the limits. */
+/* Runs in the parent while the child waits: the cgroup attach comes first, so that not one
+ * allocation of the sandbox escapes its limits. */
 static int prepare_child(const struct config *cfg, pid_t pid)
 {
     char pidtext[24];
@@ -103,53 +103,78 @@ static int prepare_child(const struct config *cfg, pid_t pid)
     for (int i = 0; i < cfg->ncgroups; i++)
         if (write_file(cfg->cgroup_procs[i], pidtext) < 0)
             return fail("attach to cgroup %s", cfg->cgroup_procs[i]);
-    if (cfg->userns_base) {
-        if (write_id_map(pid, "uid_map", cfg->userns_base) < 0 ||
-            write_id_map(pid, "gid_map", cfg->userns_base) < 0)
-            return fail("write user namespace maps of %d", pid);
-    }
     return 0;
 }
 
 /*
- * With a user namespace, the layers are handed over as id-mapped mounts (made here, where we are
- * the host's root, which the kernel requires): a file owned by id N on disk appears owned by N
- * inside the namespace, so root-owned images work and overlayfs can copy their files up.
+ * A user namespace mapping 0..65535 to base..base+65535, made by a short-lived child (a user
+ * namespace lives on while a descriptor refers to it). The init joins it only at the end of its
+ * set-up: until then it is the host's root, so every mount it makes belongs to a mount namespace
+ * of the host's user namespace, and the copy it then unshares inside the user namespace has
+ * those mounts locked (read-only stays read-only, nothing can be uncovered).
  */
-static int idmapped_layers(const struct config *cfg, pid_t pid, struct msg *go)
+static int make_user_namespace(unsigned long base)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
-    int userns = open(path, O_RDONLY | O_CLOEXEC);
+    int wait[2];
+    if (pipe2(wait, O_CLOEXEC) < 0)
+        return fail("pipe for user namespace");
+    pid_t pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+    if (pid == 0) {
+        char b;
+        close(wait[1]);
+        while (read(wait[0], &b, 1) < 0 && errno == EINTR) {
+        }
+        _exit(0);
+    }
+    close(wait[0]);
+    int fd = -1;
+    if (pid < 0) {
+        fail("clone user namespace");
+    } else if (write_id_map(pid, "uid_map", base) < 0 || write_id_map(pid, "gid_map", base) < 0) {
+        fail("write user namespace maps");
+    } else {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            fail("open user namespace");
+    }
+    close(wait[1]); /* the child exits; the SIGCHLD loop reaps it */
+    return fd;
+}
+
+/* With a user namespace, the layers go over as id-mapped mounts (made here, where we are the
+ * host's root, as the kernel requires): a file owned by id N on disk appears owned by N inside the
+ * namespace, so root-owned images work and overlayfs can copy their files up. */
+static int idmapped_layers(const struct config *cfg, struct msg *go)
+{
+    int userns = make_user_namespace(cfg->userns_base);
     if (userns < 0)
-        return fail("open user namespace of %d", pid);
+        return -1;
+    go->fds[go->nfds++] = userns;
     struct mount_attr attr = {
         .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
         .userns_fd = userns,
     };
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < cfg->nlowers; i++) {
+    for (int i = 0; i < cfg->nlowers; i++) {
         int fd = open_tree(AT_FDCWD, cfg->lowers[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        if (fd < 0) {
-            rc = fail("open_tree %s", cfg->lowers[i]);
-            break;
-        }
+        if (fd < 0)
+            return fail("open_tree %s", cfg->lowers[i]);
         go->fds[go->nfds++] = fd;
         if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
-            rc = fail("id-map layer %s", cfg->lowers[i]);
+            return fail("id-map layer %s", cfg->lowers[i]);
     }
-    close(userns);
-    return rc;
+    return 0;
 }
 
-/* Lets the init start, with the id-mapped layers when it has a user namespace. */
-static int release_child(const struct config *cfg, pid_t pid, int go_sock)
+/* Lets the init start, with its user namespace and id-mapped layers when it has one. */
+static int release_child(const struct config *cfg, int go_sock)
 {
     struct msg *go = malloc(sizeof *go);
     if (!go)
         return -1;
     msg_start(go, OP_GO);
-    int rc = cfg->userns_base ? idmapped_layers(cfg, pid, go) : 0;
+    int rc = cfg->userns_base ? idmapped_layers(cfg, go) : 0;
     if (rc == 0)
         rc = msg_send(go_sock, go);
     msg_close_fds(go);
@@ -184,8 +209,6 @@ static void handle_create(int ctl, struct msg *req)
     /* No CLONE_NEWNET here: the network namespace is the costly one (BASELINE.md 4.2), so each
      * init makes its own, in parallel with the others, instead of in this serial loop. */
     int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
-    if (cfg.userns_base)
-        flags |= CLONE_NEWUSER;
     int pidfd = -1;
     pid_t pid = syscall(SYS_clone, flags | SIGCHLD, NULL, &pidfd, NULL, 0);
     if (pid == 0) {
@@ -194,8 +217,10 @@ static void handle_create(int ctl, struct msg *req)
         struct msg *start = malloc(sizeof *start);
         if (!start || msg_recv(go[0], start) <= 0 || start->buf[0] != OP_GO)
             _exit(1); /* the factory gave up on us */
+        int first = cfg.userns_base ? 1 : 0;
+        cfg.userns_fd = cfg.userns_base && start->nfds > 0 ? start->fds[0] : -1;
         for (int i = 0; i < cfg.nlowers; i++)
-            cfg.idmapped[i] = i < start->nfds ? start->fds[i] : -1;
+            cfg.idmapped[i] = first + i < start->nfds ? start->fds[first + i] : -1;
         close(go[0]);
         prctl(PR_SET_NAME, "flint-init", 0, 0, 0);
         init_main(&cfg, req->fds[0], &run_filter);
@@ -222,7 +247,7 @@ static void handle_create(int ctl, struct msg *req)
     reply->fds[0] = pidfd;
     reply->nfds = 1;
     msg_send(ctl, reply);
-    if (release_child(&cfg, pid, go[1]) < 0)
+    if (release_child(&cfg, go[1]) < 0)
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
     close(go[1]);
     close(pidfd);

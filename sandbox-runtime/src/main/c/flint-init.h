@@ -34,7 +34,8 @@ enum {
     OP_EXEC = 'X',     /* JVM -> init -> child: timeout_ms=, cwd=, arg=..., env=...; fds: 0, 1, 2 */
     OP_KILL = 'K',     /* JVM -> init: kill the current run */
     OP_DONE = 'D',     /* init -> JVM: how the run ended and what it used */
-    OP_GO = 'G',       /* factory -> new init: start; fds: id-mapped layer mounts, if any */
+    OP_GO = 'G',       /* factory -> new init: start; fds: with a user namespace, that namespace,
+                          then an id-mapped mount of each layer */
 };
 
 struct msg {
@@ -74,6 +75,7 @@ struct config {
     unsigned long nofile;
     int idmapped[MAX_LAYERS];        /* with a user namespace: detached id-mapped mounts of the
                                         layers, made by the factory; else -1 */
+    int userns_fd;                   /* the user namespace init joins at the end of set-up, or -1 */
 };
 int config_parse(const struct msg *m, struct config *cfg, char *err);
 

@@ -50,14 +50,16 @@ static int ensure_dir(const char *path, mode_t mode)
 /* Init's /proc and /dev (with their masks and device binds) move into the new root: this mount
  * namespace is a private copy, so moving costs less than copying them again, and leaves fewer
  * mounts for the old root's detach. */
-static int move_system_dirs(void)
+static int move_system_dirs(const struct config *cfg)
 {
     if (ensure_dir(ROOT "/proc", 0555) < 0 || ensure_dir(ROOT "/dev", 0755) < 0 ||
         ensure_dir(ROOT "/tmp", 01777) < 0)
         return -1;
-    if (mount("/proc", ROOT "/proc", NULL, MS_MOVE, NULL) < 0)
+    /* Locked mounts (a user namespace's copy of the host's) cannot be moved, only bound along. */
+    unsigned long how = cfg->userns_base ? MS_BIND | MS_REC : MS_MOVE;
+    if (mount("/proc", ROOT "/proc", NULL, how, NULL) < 0)
         return fail("move /proc");
-    if (mount("/dev", ROOT "/dev", NULL, MS_MOVE, NULL) < 0)
+    if (mount("/dev", ROOT "/dev", NULL, how, NULL) < 0)
         return fail("move /dev");
     if (mount(SCRATCH "/shm", ROOT "/dev/shm", NULL, MS_BIND, NULL) < 0)
         return fail("bind /dev/shm");
@@ -83,7 +85,7 @@ int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns)
         return fail("enter the run's mount namespace");
     int rc = mount_scratch_root(cfg);
     if (rc == 0)
-        rc = move_system_dirs();
+        rc = move_system_dirs(cfg);
     if (rc == 0)
         rc = enter_root();
     int saved = errno;

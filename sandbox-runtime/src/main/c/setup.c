@@ -115,19 +115,6 @@ static int mount_root_and_open_layers(const struct config *cfg, struct host_dirs
     return 0;
 }
 
-/* 4. In a user namespace, become its root. Until now our ids were the host's root ids, which the
- * map does not cover, and an unmapped fsuid cannot create a file (EOVERFLOW). */
-static int become_userns_root(const struct config *cfg)
-{
-    if (!cfg->userns_base)
-        return 0;
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-        return fail("become root of the user namespace");
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) /* a uid change resets it */
-        return fail("prctl dumpable");
-    return 0;
-}
-
 /* 5. The skeleton: the read-only layers that each run's overlay uses, and mount points. */
 static int populate_skeleton(const struct config *cfg, const struct host_dirs *dirs)
 {
@@ -157,26 +144,7 @@ static int populate_skeleton(const struct config *cfg, const struct host_dirs *d
 }
 
 /* 6. A minimal /dev: host device nodes bound in (checked to be what they claim), pts, shm. */
-/* One device node: made with mknod (the same major:minor as the host's, checked to be a character
- * device first) where we are the host's root, bound from the host in a user namespace, where
- * mknod is not allowed. mknod is a plain file-system call; a bind is a mount of its own. */
-static int add_device(const char *dst, const char *host, const struct stat *st, bool userns)
-{
-    if (!userns) {
-        if (mknod(dst, S_IFCHR | 0666, st->st_rdev) < 0)
-            return fail("mknod %s", dst);
-        return 0;
-    }
-    int fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return fail("create %s", dst);
-    close(fd);
-    if (mount(host, dst, NULL, MS_BIND, NULL) < 0)
-        return fail("bind %s", host);
-    return 0;
-}
-
-static int make_dev(const char *root, bool userns)
+static int make_dev(const char *root)
 {
     char dev[2048];
     snprintf(dev, sizeof dev, "%s", path_in(root, "dev"));
@@ -188,8 +156,10 @@ static int make_dev(const char *root, bool userns)
         struct stat st;
         if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
             return fail("host %s is not a character device", host);
-        if (add_device(path_in(dev, *d), host, &st, userns) < 0)
-            return -1;
+        /* the host's major:minor, checked to be a character device; mknod is a plain file-system
+         * call where a bind would be a mount of its own (init is still the host's root here) */
+        if (mknod(path_in(dev, *d), S_IFCHR | 0666, st.st_rdev) < 0)
+            return fail("mknod /dev/%s", *d);
     }
     const char *links[][2] = {
         { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
@@ -274,14 +244,40 @@ static int pivot_into(const char *root)
     return 0;
 }
 
-/* 10. The skeleton itself read-only, a cgroup namespace rooted at the sandbox's cgroup (the
- * factory attached us before we started), stdio on /dev/null, no fd but the control socket. */
-static int seal(int ctl)
+/* 10. The skeleton itself read-only, and a cgroup namespace rooted at the sandbox's cgroup (the
+ * factory attached us before we started). */
+static int seal_root(void)
 {
     if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
         return fail("remount root read-only");
     if (unshare(CLONE_NEWCGROUP) < 0)
         return fail("new cgroup namespace");
+    return 0;
+}
+
+/* 11. With a user namespace: join it as its root, then take a mount namespace of its own. Every
+ * mount so far was made as the host's root, so in the copy they are locked: the layers and /dev
+ * stay read-only and nothing can be unmounted to uncover what is below, even for code running
+ * as init. The pid, net, uts, ipc and cgroup namespaces stay the host's user namespace's. */
+static int enter_user_namespace(const struct config *cfg)
+{
+    if (cfg->userns_fd < 0)
+        return 0;
+    if (setns(cfg->userns_fd, CLONE_NEWUSER) < 0)
+        return fail("join user namespace");
+    close(cfg->userns_fd);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        return fail("become root of the user namespace");
+    if (unshare(CLONE_NEWNS) < 0)
+        return fail("mount namespace of the user namespace");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) /* a uid change resets it */
+        return fail("prctl dumpable");
+    return 0;
+}
+
+/* 12. stdio on /dev/null, no descriptor but the control socket. */
+static int close_host_fds(int ctl)
+{
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0)
         return fail("open /dev/null");
@@ -295,7 +291,7 @@ static int seal(int ctl)
     return 0;
 }
 
-/* 11. What every run process inherits and cannot undo: the bounding set of capabilities it may
+/* 13. What every run process inherits and cannot undo: the bounding set of capabilities it may
  * keep, and its rlimits. Set once here so that no run pays for it. */
 static int limit_runs(const struct config *cfg)
 {
@@ -310,13 +306,14 @@ void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filte
     int rc = harden_self(cfg);
     if (rc == 0) rc = make_mounts_private();
     if (rc == 0) rc = mount_root_and_open_layers(cfg, &dirs);
-    if (rc == 0) rc = become_userns_root(cfg);
     if (rc == 0) rc = populate_skeleton(cfg, &dirs);
-    if (rc == 0) rc = make_dev(dirs.root, cfg->userns_base != 0);
+    if (rc == 0) rc = make_dev(dirs.root);
     if (rc == 0) rc = name_and_loopback(cfg);
     if (rc == 0) rc = mount_proc(dirs.root);
     if (rc == 0) rc = pivot_into(dirs.root);
-    if (rc == 0) rc = seal(ctl);
+    if (rc == 0) rc = seal_root();
+    if (rc == 0) rc = enter_user_namespace(cfg);
+    if (rc == 0) rc = close_host_fds(ctl);
     if (rc == 0) rc = limit_runs(cfg);
     if (rc < 0) {
         send_error(ctl, g_err);
