@@ -107,9 +107,9 @@ public final class BaseImages {
         }
         try (ImageStore.Lease lease = store.lease()) { // from the base layers until the tag: no prune in between
             List<DebianPackages.Package> packages = phase(r, "resolve", () -> debian.resolve(r.packages()),
-                    p -> p.size() + " packages");
+                    p -> count(p.size(), "package"));
             List<Path> debs = phase(r, "download", () -> debian.download(packages),
-                    d -> d.size() + " .deb files, " + mb(d.stream().mapToLong(BaseImages::sizeOf).sum()) + " (cached in " + store.debianCache() + ")");
+                    d -> count(d.size(), ".deb file") + ", " + mb(d.stream().mapToLong(BaseImages::sizeOf).sum()) + " (cached in " + store.debianCache() + ")");
             Path root = staging.resolve("root");
             phase(r, "extract", () -> {
                 DebianPackages.extract(debs, root);
@@ -128,7 +128,7 @@ public final class BaseImages {
             layers.add(layer);
             Image image = phase(r, "commit", () -> store.commit(r.ref(), config(r, packages), layers),
                     i -> i.digest().toString());
-            progress.report(r.ref() + ": built in " + seconds(start) + ", " + layers.size() + " layer(s), " + mb(image.size()));
+            progress.report(r.ref() + ": built in " + seconds(start) + ", " + count(layers.size(), "layer") + ", " + mb(image.size()));
             return image;
         } finally {
             try {
@@ -146,7 +146,8 @@ public final class BaseImages {
         List<String> env = new ArrayList<>();
         env.add(ImageConfig.DEFAULT_PATH);
         env.addAll(r.env());
-        return new ImageConfig("amd64", "linux", env, r.cmd(), "/", labels, List.of());
+        String arch = packages.stream().map(DebianPackages.Package::arch).filter(a -> !a.equals("all")).findFirst().orElse("amd64");
+        return new ImageConfig(arch, "linux", env, r.cmd(), "/", labels, List.of());
     }
 
     private <T> T phase(Recipe r, String name, Supplier<T> work, java.util.function.Function<T, String> detail) {
@@ -170,6 +171,10 @@ public final class BaseImages {
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     static String mb(long bytes) {
