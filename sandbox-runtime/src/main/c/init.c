@@ -325,10 +325,14 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
         send_error(ctl, "init: cannot open its own mount namespace");
         _exit(1);
     }
-    /* Ready first: the first run's process is made while the JVM goes on with other work. */
+    /* Ready first: the first run's process is made while the JVM goes on with other work, and
+     * only when its root is to be built ahead; otherwise the first request forks it, so that a
+     * sandbox waiting for its first run (a pool's stem cell) is one process and costs less to
+     * make. After every run the next run's process is forked at once. */
     msg_start(out, OP_READY);
     msg_send(ctl, out);
-    fork_child();
+    if (cfg->prepare_ahead)
+        fork_child();
     for (;;) {
         struct pollfd p[3] = {
             { .fd = ctl, .events = POLLIN }, { .fd = sigfd, .events = POLLIN }, { .fd = timerfd, .events = POLLIN },

@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
  * @param capabilities capabilities run processes keep, as names like {@code CAP_NET_BIND_SERVICE}; none by
  *     default; only {@link Capabilities#GRANTABLE}
  * @param userNamespaceBase 0 for no user namespace; otherwise the host uid/gid that maps to 0 inside (65536 ids)
- * @param prepareAhead whether the next run's fresh scratch root is mounted in advance, so a run only execs
+ * @param prepareAhead whether the next run's fresh scratch root is mounted in advance, so a run only
+ *     execs; without it the root is made on the request, and the sandbox's first run also forks
+ *     its process (later runs find one forked after the previous run)
  * @param maxOpenFiles RLIMIT_NOFILE of run processes
  */
 public record SandboxSpec(
