@@ -1,12 +1,13 @@
 package dev.flint.cli;
 
+import dev.flint.images.ImageRef;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code flint} command line. Each verb group is a subcommand class of its own. */
 @Command(name = "flint", mixinStandardHelpOptions = true, version = "flint 0.1.0",
         description = "Flint: serverless functions in Linux sandboxes built from namespaces, cgroups and overlayfs.",
-        subcommands = {SandboxCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SandboxCommand.class, ImageCommand.class, CommandLine.HelpCommand.class})
 public final class Flint {
 
     /** Exit status for failures of Flint itself, before or around the user's command (as crun does). */
@@ -20,6 +21,7 @@ public final class Flint {
         CommandLine cl = new CommandLine(new Flint());
         cl.registerConverter(Sizes.Bytes.class, Sizes::parseBytes);
         cl.registerConverter(java.time.Duration.class, Sizes::parseDuration);
+        cl.registerConverter(ImageRef.class, StoreOption::parseRef);
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             cmd.getErr().println("flint: " + e.getMessage());

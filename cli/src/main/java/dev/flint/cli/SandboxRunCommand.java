@@ -1,5 +1,7 @@
 package dev.flint.cli;
 
+import dev.flint.images.Image;
+import dev.flint.images.ImageRef;
 import dev.flint.sandbox.Execution;
 import dev.flint.sandbox.ProcessSpec;
 import dev.flint.sandbox.RuntimeConfig;
@@ -17,8 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -27,10 +31,12 @@ import picocli.CommandLine.Spec;
  * through (125 when Flint itself failed, 124 on timeout, 128+n for a signal).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run CMD in a fresh sandbox whose root is the given layers (the bundled busybox rootfs by default).",
+        description = "Run CMD in a fresh sandbox whose root is an image's layers (--image), the given layers (--rootfs), "
+                + "or the bundled busybox rootfs.",
         footer = {"", "Exit status: CMD's own; 124 timeout; 126/127 CMD not executable/not found; 128+N killed by signal N "
                 + "(137 also for the memory limit); 125 Flint failed.",
-                "Example: ./flint sandbox run --memory 64m --timeout 5s -- sh -c 'echo hello from $(hostname)'"})
+                "Example: ./flint sandbox run --memory 64m --timeout 5s -- sh -c 'echo hello from $(hostname)'",
+                "Example: ./flint sandbox run --image flint/python:3 -- python3 -c 'print(1 + 1)'"})
 final class SandboxRunCommand implements Callable<Integer> {
     private static final long MAX_STDIN = 64L << 20;
 
@@ -39,6 +45,13 @@ final class SandboxRunCommand implements Callable<Integer> {
 
     @Option(names = "--rootfs", paramLabel = "DIR", description = "A read-only layer, topmost first; repeatable.")
     List<Path> rootfs = new ArrayList<>();
+
+    @Option(names = "--image", paramLabel = "REF", description = "Run in this image's layers from the store, with its "
+            + "environment and working directory (e.g. flint/python:3); not with --rootfs.")
+    ImageRef image;
+
+    @Mixin
+    StoreOption store;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "256m", description = "Memory limit (default ${DEFAULT-VALUE}).")
     Sizes.Bytes memory;
@@ -64,7 +77,7 @@ final class SandboxRunCommand implements Callable<Integer> {
     @Option(names = "--env", paramLabel = "K=V", description = "An environment variable; repeatable. PATH and HOME are set by default.")
     List<String> env = new ArrayList<>();
 
-    @Option(names = "--cwd", paramLabel = "DIR", defaultValue = "/", description = "Working directory inside (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory inside (default: the image's, else /).")
     String cwd;
 
     @Option(names = "--user", paramLabel = "UID:GID", defaultValue = "65534:65534", description = "Identity of the command (default ${DEFAULT-VALUE}).")
@@ -95,8 +108,13 @@ final class SandboxRunCommand implements Callable<Integer> {
             throw new SandboxException.InvalidSpec("net", "mode '" + net + "' is not supported",
                     "use --net none: the sandbox gets its own namespace with loopback only");
         }
-        SandboxSpec sandboxSpec = sandboxSpec();
-        ProcessSpec processSpec = processSpec();
+        if (image != null && !rootfs.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--image and --rootfs are mutually exclusive: "
+                    + "an image brings its own layers");
+        }
+        Image img = image == null ? null : store.openExisting().resolve(image);
+        SandboxSpec sandboxSpec = sandboxSpec(img);
+        ProcessSpec processSpec = processSpec(img);
         RuntimeConfig config = stateDir == null ? RuntimeConfig.defaults() : RuntimeConfig.defaults().withStateDir(stateDir);
         try (SandboxRuntime runtime = SandboxRuntime.start(config);
              Sandbox sandbox = runtime.create(sandboxSpec)) {
@@ -106,9 +124,12 @@ final class SandboxRunCommand implements Callable<Integer> {
         }
     }
 
-    private SandboxSpec sandboxSpec() {
+    private SandboxSpec sandboxSpec(Image img) {
         List<Path> layers = new ArrayList<>();
-        for (Path p : rootfs.isEmpty() ? List.of(defaultRootfs()) : rootfs) {
+        if (img != null) {
+            layers.addAll(img.layerDirs()); // topmost first, as the spec takes them
+        }
+        for (Path p : img != null ? List.<Path>of() : rootfs.isEmpty() ? List.of(defaultRootfs()) : rootfs) {
             layers.add(p.toAbsolutePath().normalize());
         }
         String[] ids = user.split(":", -1);
@@ -136,9 +157,13 @@ final class SandboxRunCommand implements Callable<Integer> {
         return Path.of(home);
     }
 
-    private ProcessSpec processSpec() throws IOException {
-        ProcessSpec.Builder b = ProcessSpec.builder(command).cwd(cwd).timeout(timeout)
+    private ProcessSpec processSpec(Image img) throws IOException {
+        String dir = cwd != null ? cwd : img != null ? img.config().workingDir() : "/";
+        ProcessSpec.Builder b = ProcessSpec.builder(command).cwd(dir).timeout(timeout)
                 .outputLimitBytes(outputLimit.value()).streamTo(System.out, System.err);
+        if (img != null) {
+            img.config().envMap().forEach(b::env); // the image's environment; --env below overrides it
+        }
         for (String kv : env) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {
