@@ -118,7 +118,7 @@ static int mount_root_and_open_layers(const struct config *cfg, struct host_dirs
 /* 5. The skeleton: the read-only layers that each run's overlay uses, and mount points. */
 static int populate_skeleton(const struct config *cfg, const struct host_dirs *dirs)
 {
-    const char *names[] = { ".layers", "dev", "proc", ".scratch", NULL };
+    const char *names[] = { ".layers", "dev", "proc", ".scratch", ".root", NULL };
     for (const char **d = names; *d; d++)
         if (mkdir(path_in(dirs->root, *d), 0755) < 0)
             return fail("mkdir %s", *d);
@@ -164,12 +164,13 @@ static int make_dev(const char *root)
     const char *links[][2] = {
         { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
         { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+        { "/tmp", "shm" }, /* POSIX shared memory lives in the run's scratch, and dies with it */
     };
     for (size_t i = 0; i < sizeof links / sizeof *links; i++)
         if (symlink(links[i][0], path_in(dev, links[i][1])) < 0)
             return fail("symlink /dev/%s", links[i][1]);
-    if (mkdir(path_in(dev, "pts"), 0755) < 0 || mkdir(path_in(dev, "shm"), 01777) < 0)
-        return fail("mkdir /dev/pts or /dev/shm");
+    if (mkdir(path_in(dev, "pts"), 0755) < 0)
+        return fail("mkdir /dev/pts");
     if (mount("devpts", path_in(dev, "pts"), "devpts", MS_NOSUID | MS_NOEXEC,
               "newinstance,ptmxmode=0666,mode=0620,max=64") < 0)
         return fail("mount /dev/pts");

@@ -74,7 +74,7 @@ class LimitsIT {
     }
 
     @Test
-    void run_forkBomb_isContainedByThePidsLimit_andEndsByTimeout() throws InterruptedException {
+    void run_forkBomb_isContainedByThePidsLimit_andLeavesNothingBehind() throws InterruptedException {
         int max = 32;
         try (Sandbox sb = fx.create(fx.spec().pidsMax(max).build())) {
             assertEquals(String.valueOf(max), readControl(sb.initPid(), "pids", "pids.max"));
@@ -88,7 +88,10 @@ class LimitsIT {
                 most.stop();
             }
 
-            assertEquals(Outcome.TIMED_OUT, e.outcome(), describe(e));
+            // Usually the timeout ends it; if the main shell itself is refused a fork first, it exits
+            // and the run ends with it. Either way every bomb process must be gone afterwards.
+            assertTrue(e.outcome() == Outcome.TIMED_OUT || (e.outcome() == Outcome.EXITED && e.exitCode() != 0),
+                    describe(e));
             assertTrue(most.max() <= max, "tasks in the sandbox peaked at " + most.max());
             assertTrue(most.max() >= max - 4, "the bomb never reached the limit: " + most.max());
             String events = readControl(sb.initPid(), "pids", "pids.events");
