@@ -199,6 +199,7 @@ public final class SandboxRuntime implements AutoCloseable {
         factory.close();
         try {
             cgroups.open(cgroupPath(state.id())).remove();
+            cgroups.removeIfEmpty(config.cgroupParent()); // shared with other runtimes: only if empty
         } catch (RuntimeException e) {
             first = first == null ? e : first;
         }

@@ -42,4 +42,10 @@ public interface CgroupDriver {
      * v1: the union over the memory, pids and cpu hierarchies.
      */
     List<String> children(String relativePath);
+
+    /**
+     * Removes {@code relativePath} in every hierarchy where it is empty (no processes, no child
+     * cgroups), leaving it alone where it is not: for parents several runtimes share.
+     */
+    void removeIfEmpty(String relativePath);
 }

@@ -59,7 +59,13 @@ final class CgroupTree {
         try {
             // The parents usually exist (one runtime makes many sandboxes below them): try the
             // leaf first and walk down from the root only when a parent is missing.
-            if (!tryMkdirLeaf(leaf, created)) {
+            // Another runtime may remove a shared parent it found empty (removeIfEmpty) between
+            // our mkdirs: then make it again, a few times at most.
+            for (int attempt = 0; !tryMkdirLeaf(leaf, created); attempt++) {
+                if (attempt == 3) {
+                    throw new SandboxException.Failed("cannot create cgroup " + leaf + ": its parent keeps disappearing",
+                            "another process is removing " + root.resolve(relativePath).getParent() + "; try again");
+                }
                 Path dir = root;
                 String[] names = relativePath.split("/");
                 for (int i = 0; i < names.length - 1; i++) {
@@ -67,11 +73,6 @@ final class CgroupTree {
                     if (mkdir(dir)) {
                         created.add(dir);
                     }
-                }
-                if (mkdir(leaf)) {
-                    created.add(leaf);
-                } else {
-                    throw alreadyExists(leaf);
                 }
             }
             return created;
@@ -146,6 +147,15 @@ final class CgroupTree {
                 }
                 pause();
             }
+        }
+    }
+
+    /** One rmdir; false when the directory is busy, not empty or already gone. */
+    boolean tryRemove(Path dir) {
+        try {
+            return files.fs().rmdir(dir);
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -70,4 +70,12 @@ public final class CgroupV1 implements CgroupDriver {
         }
         return List.copyOf(names);
     }
+
+    @Override
+    public void removeIfEmpty(String relativePath) {
+        CgroupTree.checkRelativePath(relativePath);
+        for (Path hierarchy : hierarchies.all()) {
+            tree.tryRemove(hierarchy.resolve(relativePath));
+        }
+    }
 }

@@ -70,6 +70,12 @@ public final class CgroupV2 implements CgroupDriver {
         return tree.childNames(root.resolve(relativePath));
     }
 
+    @Override
+    public void removeIfEmpty(String relativePath) {
+        CgroupTree.checkRelativePath(relativePath);
+        tree.tryRemove(root.resolve(relativePath));
+    }
+
     /** Enables the controllers in every ancestor of {@code dir}, the root included, top first. */
     private void enableControllersDownTo(Path dir) {
         Path relative = root.relativize(dir);
