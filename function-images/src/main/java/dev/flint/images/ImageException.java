@@ -123,18 +123,50 @@ public class ImageException extends RuntimeException {
         }
     }
 
-    /** A layer tar with an entry the store will not unpack; names the entry. */
+    /** A layer tar with an entry the store will not unpack; names the entry and says which kind of refusal it is. */
     public static final class BadLayer extends ImageException {
         private static final long serialVersionUID = 1L;
         private final String entry;
+        private final Kind kind;
+
+        /** Why an entry was refused; each is a class of attack or damage the unpacker stops. */
+        public enum Kind {
+            /** the path would leave the layer root: absolute, {@code ..}, or through a symlink */
+            ESCAPE,
+            /** a hard link whose target escapes or is not a file unpacked before it in the same layer */
+            HARDLINK,
+            /** a device node, fifo or socket */
+            SPECIAL_FILE,
+            /** the layer is over a limit: uncompressed bytes, entries, or gzip compression ratio */
+            LIMIT,
+            /** the tar or gzip stream is damaged or truncated */
+            MALFORMED,
+            /** the entry contradicts one unpacked before it (replaces a directory) */
+            CONFLICT,
+            /** anything else, such as a name that is no C string or a zip that lists a path twice */
+            OTHER
+        }
 
         public BadLayer(String entry, String why, String hint) {
-            super("layer entry '" + entry + "': " + why, hint);
+            this(Kind.OTHER, entry, why, hint);
+        }
+
+        public BadLayer(Kind kind, String entry, String why, String hint) {
+            this(kind, entry, why, hint, null);
+        }
+
+        public BadLayer(Kind kind, String entry, String why, String hint, Throwable cause) {
+            super("layer entry '" + entry + "': " + why, hint, cause);
             this.entry = entry;
+            this.kind = kind;
         }
 
         public String entry() {
             return entry;
+        }
+
+        public Kind kind() {
+            return kind;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.flint.images;
 
 import dev.flint.images.internal.BlobStore;
 import dev.flint.images.internal.GarbageCollector;
+import dev.flint.images.internal.LayerStreams;
 import dev.flint.images.internal.LayerTrees;
 import dev.flint.images.internal.StoreJson;
 import dev.flint.images.internal.StoreLocks;
@@ -44,17 +45,25 @@ public final class ImageStore {
     private final Tags tags;
     private final StoreLocks locks;
 
-    private ImageStore(Path root) {
+    private final LayerLimits limits;
+
+    private ImageStore(Path root, LayerLimits limits) {
         this.paths = new StorePaths(root);
         this.blobs = new BlobStore(paths);
-        this.trees = new LayerTrees(paths, blobs);
+        this.limits = limits;
+        this.trees = new LayerTrees(paths, blobs, limits);
         this.tags = new Tags(paths);
         this.locks = StoreLocks.of(paths);
     }
 
     /** Opens the store at {@code root}, creating its directories when they are not there. */
     public static ImageStore open(Path root) {
-        ImageStore s = new ImageStore(root);
+        return open(root, LayerLimits.defaults());
+    }
+
+    /** Opens the store at {@code root} with limits on what one layer may cost to unpack. */
+    public static ImageStore open(Path root, LayerLimits limits) {
+        ImageStore s = new ImageStore(root, limits);
         for (Path dir : List.of(s.paths.blobsDir(), s.paths.layersDir(), s.paths.tagsDir(), s.paths.locksDir(), s.paths.tmpDir())) {
             try {
                 Files.createDirectories(dir);
@@ -67,7 +76,7 @@ public final class ImageStore {
 
     /** Opens a store that must exist already; {@link ImageException.StoreMissing} otherwise. */
     public static ImageStore openExisting(Path root) {
-        ImageStore s = new ImageStore(root);
+        ImageStore s = new ImageStore(root, LayerLimits.defaults());
         if (!Files.isDirectory(s.paths.blobsDir()) || !Files.isDirectory(s.paths.tagsDir())) {
             throw new ImageException.StoreMissing(s.paths.root());
         }
@@ -93,10 +102,14 @@ public final class ImageStore {
      * hashed, and the layer is kept only when the digest is {@code expected}
      * ({@link ImageException.DigestMismatch} otherwise); then it is unpacked. Importing a layer the
      * store has is cheap and repairs an incomplete tree. {@code expected} may be null to take the
-     * content's own digest. Does not close {@code tar}.
+     * content's own digest. A gzip tar is decompressed first, its ratio watched
+     * ({@link LayerLimits}), and stored uncompressed, so {@code expected} is then its diff id. An
+     * entry or stream the unpacker refuses is an {@link ImageException.BadLayer} of its kind, and
+     * the layer is not kept. Does not close {@code tar}.
      */
     public Layer importLayer(InputStream tar, LayerDigest expected) {
-        return add(tar::transferTo, expected);
+        String name = expected == null ? "layer" : expected.toString();
+        return add(out -> LayerStreams.uncompressed(tar, name, limits).transferTo(out), expected);
     }
 
     /** Writes a layer tar, for {@link #addLayer}. */
@@ -115,8 +128,16 @@ public final class ImageStore {
             BlobStore.Staged staged = blobs.stage(content, expected);
             try (StoreLocks.Held one = locks.digest(staged.digest())) {
                 blobs.commit(staged);
-                Path dir = trees.ensureUnpacked(staged.digest());
+                Path dir;
+                try {
+                    dir = trees.ensureUnpacked(staged.digest());
+                } catch (ImageException.BadLayer refused) {
+                    Files.deleteIfExists(paths.blob(staged.digest())); // a layer that cannot be unpacked is not kept
+                    throw refused;
+                }
                 return new Layer(staged.digest(), staged.size(), dir);
+            } catch (IOException e) {
+                throw new ImageException.StoreFailed("cannot remove refused layer", paths.blob(staged.digest()), e);
             } finally {
                 try {
                     Files.deleteIfExists(staged.file()); // gone after the commit; there when it failed

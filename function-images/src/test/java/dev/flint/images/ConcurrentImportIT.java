@@ -85,7 +85,7 @@ class ConcurrentImportIT {
         ImageStore store = ImageStore.open(storeDir);
         Layer layer = store.importLayer(Files.newInputStream(tarFile), digest); // a third import: nothing to redo
         assertEquals(TreeListing.of(layer.dir()), new dev.flint.images.internal.LayerTrees(paths,
-                new dev.flint.images.internal.BlobStore(paths)).readRecord(digest), "the tree is the one recorded");
+                new dev.flint.images.internal.BlobStore(paths), LayerLimits.defaults()).readRecord(digest), "the tree is the one recorded");
         assertEquals(2000 + 8, countFiles(layer.dir()));
         assertEquals(List.of(digest.hex()), list(paths.blobsDir()));
         assertEquals(List.of(), list(paths.tmpDir()), "no temporary names left");

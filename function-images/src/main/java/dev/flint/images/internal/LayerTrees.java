@@ -2,6 +2,7 @@ package dev.flint.images.internal;
 
 import dev.flint.images.ImageException;
 import dev.flint.images.LayerDigest;
+import dev.flint.images.LayerLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,10 +23,12 @@ import java.security.MessageDigest;
 public final class LayerTrees {
     private final StorePaths paths;
     private final BlobStore blobs;
+    private final LayerLimits limits;
 
-    public LayerTrees(StorePaths paths, BlobStore blobs) {
+    public LayerTrees(StorePaths paths, BlobStore blobs, LayerLimits limits) {
         this.paths = paths;
         this.blobs = blobs;
+        this.limits = limits;
     }
 
     /**
@@ -45,7 +48,7 @@ public final class LayerTrees {
             Files.createDirectories(tmp.getParent());
             MessageDigest md = LayerDigest.sha256();
             try (InputStream in = new DigestInputStream(blobs.open(d), md)) {
-                LayerUnpacker.unpack(in, tmp);
+                LayerUnpacker.unpack(in, tmp, limits);
                 in.transferTo(OutputStream.nullOutputStream()); // the tar's end blocks count too
             }
             if (!LayerDigest.of(md).equals(d)) {
