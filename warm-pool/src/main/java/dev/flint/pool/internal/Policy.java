@@ -24,7 +24,10 @@ public final class Policy {
     private Policy() {
     }
 
-    /** An acquire of {@code function} on {@code image}, whose new sandbox would take {@code newBytes}. */
+    /**
+     * An acquire of {@code function} on {@code image}, whose new sandbox would take {@code newBytes}.
+     * Its stem plan only creates: retiring surplus stem cells is the tick's.
+     */
     public static Decision.Acquire onAcquire(PoolState s, FunctionKey function, ImageLayers image, long newBytes) {
         Choice choice = choose(s.idleWarm(), s.stemCellsOf(image).ready(), function, image);
         boolean miss = choice.kind() != dev.flint.pool.HitKind.WARM;

@@ -246,7 +246,8 @@ public final class PoolCore<S> implements AutoCloseable {
             if (closed) {
                 return;
             }
-            Decision.Tick d = Policy.onTick(state(clock.instant()), clock.instant());
+            Instant now = clock.instant();
+            Decision.Tick d = Policy.onTick(state(now), now);
             for (long id : d.expire()) {
                 doomed.add(idle.remove(id).sandbox());
                 expired++;
