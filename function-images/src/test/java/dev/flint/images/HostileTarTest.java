@@ -79,6 +79,13 @@ class HostileTarTest {
     }
 
     @Test
+    void theRootAsSlash_isTheLayerRoot_asUmociWritesIt() throws IOException {
+        Layer l = store.importLayer(new ByteArrayInputStream(tar(entry("/", TarArchiveEntry.LF_DIR, "", 0700, null), file("a", "x"))), null);
+        assertEquals(0755, mode(l.dir()), "the root's mode is the store's");
+        assertEquals("x", Files.readString(l.dir().resolve("a")));
+    }
+
+    @Test
     void symlinkThenWriteThrough_isRefusedAsEscape() {
         refused(Kind.ESCAPE, "evil/owned", tar(symlink("evil", canary.toString()), file("evil/owned", "x")));
     }

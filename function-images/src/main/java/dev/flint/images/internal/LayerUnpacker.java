@@ -252,7 +252,7 @@ public final class LayerUnpacker {
         if (name.indexOf('\0') >= 0) {
             throw new ImageException.BadLayer(Kind.ESCAPE, name, "contains a NUL byte", "layer names are C strings");
         }
-        if (name.startsWith("/")) {
+        if (name.startsWith("/") && !name.matches("/[/.]*")) { // "/" alone is the root, as umoci writes it
             throw new ImageException.BadLayer(Kind.ESCAPE, name, "absolute path", "layer entries are relative to the layer root");
         }
         StringBuilder out = new StringBuilder();
