@@ -292,6 +292,26 @@ public final class ImageStore {
         return StoreJson.pretty(root);
     }
 
+    /** A blob's bytes, checked against its digest (manifests, configs): for OCI export. */
+    byte[] readBlob(LayerDigest d) {
+        return blobs.read(d);
+    }
+
+    /** A stored blob's file (layers are checked by {@link #verify}): for OCI export, which copies it. */
+    Path blobFile(LayerDigest d) {
+        return paths.blob(d);
+    }
+
+    /** A fresh temporary name inside the store (same file system), for unpacking an archive to import. */
+    Path newTemp(String what) {
+        return paths.newTemp(what);
+    }
+
+    /** The limits a layer is unpacked with, which also bound an archive being imported. */
+    LayerLimits limits() {
+        return limits;
+    }
+
     /** Where downloaded Debian packages are kept between builds. */
     Path debianCache() {
         return paths.debianCache();
