@@ -15,11 +15,11 @@ public record ImageLayers(List<Path> dirs) {
     public ImageLayers {
         dirs = List.copyOf(dirs);
         if (dirs.isEmpty()) {
-            throw new IllegalArgumentException("no layer directories: an image needs at least one");
+            throw new PoolException.Invalid("layers", "no layer directories", "an image needs at least one");
         }
         for (Path p : dirs) {
             if (!p.isAbsolute()) {
-                throw new IllegalArgumentException("layer directory " + p + " is relative: give an absolute path");
+                throw new PoolException.Invalid("layers", "layer directory " + p + " is relative", "give an absolute path");
             }
         }
     }

@@ -3,7 +3,8 @@ package dev.flint.pool;
 import java.time.Duration;
 
 /**
- * The pool's budgets and targets. Immutable; {@link #defaults()} and the {@code with...} methods.
+ * The pool's budgets and targets. Immutable; {@link #defaults()} and the {@code with...} methods; a bad
+ * value is a {@link PoolException.Invalid} naming the field.
  *
  * @param minStemCells stem cells kept per known image even without demand
  * @param maxStemCells most stem cells kept per image, however high the demand
@@ -26,17 +27,19 @@ public record PoolConfig(
 
     public PoolConfig {
         if (minStemCells < 0 || maxStemCells < minStemCells) {
-            throw new IllegalArgumentException("stem cells: need 0 <= min (" + minStemCells + ") <= max (" + maxStemCells + ")");
+            throw new PoolException.Invalid("stemCells", "min " + minStemCells + ", max " + maxStemCells,
+                    "need 0 <= min <= max");
         }
         if (demandWindow.isNegative() || demandWindow.isZero() || idleTtl.isNegative() || idleTtl.isZero()
                 || tickInterval.isNegative() || tickInterval.isZero()) {
-            throw new IllegalArgumentException("demand window, idle TTL and tick interval must be positive");
+            throw new PoolException.Invalid("durations", "demand window " + demandWindow + ", idle TTL " + idleTtl
+                    + ", tick interval " + tickInterval, "each must be positive");
         }
         if (memoryBudgetBytes <= 0) {
-            throw new IllegalArgumentException("memory budget " + memoryBudgetBytes + " must be positive");
+            throw new PoolException.Invalid("memoryBudgetBytes", memoryBudgetBytes + " bytes", "must be positive");
         }
         if (refillThreads < 1 || refillThreads > 64) {
-            throw new IllegalArgumentException("refill threads " + refillThreads + " outside 1..64");
+            throw new PoolException.Invalid("refillThreads", refillThreads + " is outside 1..64", "2 suits 2 cores");
         }
     }
 

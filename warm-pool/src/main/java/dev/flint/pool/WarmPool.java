@@ -63,7 +63,7 @@ public final class WarmPool implements AutoCloseable {
      * The caller must give it back ({@link Lease#release()}, {@link Lease#discard()}).
      *
      * @throws dev.flint.sandbox.SandboxException when a sandbox had to be created and could not be
-     * @throws IllegalStateException when the pool is closed
+     * @throws PoolException.Closed when the pool is closed
      */
     public Lease acquire(FunctionKey function, ImageLayers image) {
         return new Lease(core, core.acquire(function, image));

@@ -18,6 +18,6 @@ class FunctionKeyTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "/hello", "guest/", "a//b", "a/b/c/d/e", "-x", "sp ace", "../etc", "x/.."})
     void parse_ofAMalformedKey_isRejected(String text) {
-        assertThrows(IllegalArgumentException.class, () -> FunctionKey.parse(text));
+        assertThrows(PoolException.Invalid.class, () -> FunctionKey.parse(text));
     }
 }

@@ -4,6 +4,7 @@ import dev.flint.pool.FunctionKey;
 import dev.flint.pool.HitKind;
 import dev.flint.pool.ImageLayers;
 import dev.flint.pool.PoolConfig;
+import dev.flint.pool.PoolException;
 import dev.flint.pool.PoolSnapshot;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -377,8 +378,8 @@ public final class PoolCore<S> implements AutoCloseable {
         }
     }
 
-    private static IllegalStateException closedError() {
-        return new IllegalStateException("the warm pool is closed: start a new one");
+    private static PoolException.Closed closedError() {
+        return new PoolException.Closed();
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.flint.pool.FunctionKey;
 import dev.flint.pool.HitKind;
 import dev.flint.pool.ImageLayers;
 import dev.flint.pool.PoolConfig;
+import dev.flint.pool.PoolException;
 import dev.flint.pool.internal.FakeFactory.Fake;
 import dev.flint.pool.internal.PoolCore.Slot;
 import java.nio.file.Path;
@@ -222,7 +223,7 @@ class PoolCoreTest {
         pool.release(leased, true);
 
         assertEquals(List.of(), factory.alive());
-        assertThrows(IllegalStateException.class, () -> pool.acquire(F, IMAGE));
+        assertThrows(PoolException.Closed.class, () -> pool.acquire(F, IMAGE));
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) {
