@@ -98,6 +98,7 @@ class WarmPoolIT {
 
         try (Lease lease = pool.acquire(F, image)) {
             assertEquals(HitKind.STEM, lease.kind());
+            awaitTrue(() -> hasPreparedRun(lease), "a stem cell waiting with its first run's process forked (prepareAhead)");
             assertEquals("hi\n", shOk(lease, "echo hi"));
         }
 
@@ -239,6 +240,20 @@ class WarmPoolIT {
         assertEquals(Outcome.EXITED, e.outcome(), () -> e.outcome() + " " + e.error() + " " + e.stderrText());
         assertEquals(0, e.exitCode(), e::stderrText);
         return e.stdoutText();
+    }
+
+    /** Whether the sandbox's init has forked the next run's process (named flint-run) ahead of the request. */
+    private static boolean hasPreparedRun(Lease lease) {
+        int init = lease.sandbox().initPid();
+        return lease.sandbox().pids().stream().anyMatch(pid -> pid != init && "flint-run".equals(comm(pid)));
+    }
+
+    private static String comm(int pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** The directory of a host process's memory cgroup (v1), or its unified one (v2). */

@@ -11,6 +11,7 @@ import dev.flint.pool.HitKind;
 import dev.flint.pool.ImageLayers;
 import dev.flint.pool.PoolConfig;
 import dev.flint.pool.PoolException;
+import dev.flint.pool.PoolSnapshot;
 import dev.flint.pool.internal.FakeFactory.Fake;
 import dev.flint.pool.internal.PoolCore.Slot;
 import java.nio.file.Path;
@@ -18,6 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -224,6 +228,49 @@ class PoolCoreTest {
 
         assertEquals(List.of(), factory.alive());
         assertThrows(PoolException.Closed.class, () -> pool.acquire(F, IMAGE));
+    }
+
+    @Test
+    void manyThreadsAcquiringAndReleasing_neverShareASandbox_norCrossFunctions() throws Exception {
+        start(CONFIG.withStemCells(1, 4).withMemoryBudget(6 * FakeFactory.MEMORY));
+        pool.prewarm(IMAGE);
+        int threads = 8;
+        int rounds = 300;
+        Map<Fake, FunctionKey> boundTo = new ConcurrentHashMap<>();
+        Set<Fake> inUse = ConcurrentHashMap.newKeySet();
+        ExecutorService callers = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                done.add(callers.submit(() -> {
+                    for (int r = 0; r < rounds; r++) {
+                        FunctionKey fn = FunctionKey.parse("guest/f" + ((seed + r) % 5));
+                        Slot<Fake> s = pool.acquire(fn, IMAGE);
+                        assertTrue(inUse.add(s.sandbox()), s.sandbox() + " leased twice at once");
+                        FunctionKey previous = boundTo.putIfAbsent(s.sandbox(), fn);
+                        assertTrue(previous == null || previous.equals(fn), s.sandbox() + " of " + previous + " went to " + fn);
+                        assertEquals(0, s.sandbox().destroyed.get(), "a destroyed sandbox was leased");
+                        inUse.remove(s.sandbox());
+                        pool.release(s, r % 7 != 0);
+                        if (r % 50 == 0) {
+                            pool.tick();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            callers.shutdown();
+            assertTrue(callers.awaitTermination(60, TimeUnit.SECONDS));
+        }
+        PoolSnapshot snap = pool.snapshot();
+        assertEquals(threads * rounds, snap.warmHits() + snap.stemHits() + snap.coldHits());
+        assertTrue(snap.warmBytes() <= 6 * FakeFactory.MEMORY, "over budget with nothing leased: " + snap);
+        assertEquals(0, snap.leased());
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) {
