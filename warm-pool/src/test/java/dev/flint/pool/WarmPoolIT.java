@@ -3,6 +3,7 @@ package dev.flint.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,6 +11,7 @@ import dev.flint.sandbox.Execution;
 import dev.flint.sandbox.Outcome;
 import dev.flint.sandbox.ProcessSpec;
 import dev.flint.sandbox.RuntimeConfig;
+import dev.flint.sandbox.SandboxException;
 import dev.flint.sandbox.SandboxRuntime;
 import dev.flint.sandbox.SandboxSpec;
 import java.io.IOException;
@@ -174,6 +176,25 @@ class WarmPoolIT {
         }
         assertEquals(n, pool.snapshot().coldHits());
         assertEquals(n, pool.snapshot().idleWarm());
+    }
+
+    @Test
+    void aLeaseWhoseRunFailedInThePlatform_isDestroyedOnRelease_notReused() {
+        start(CONFIG.withStemCells(0, 0));
+        String broken;
+        try (Lease lease = pool.acquire(F, image)) {
+            broken = lease.sandbox().id();
+            lease.sandbox().destroy(); // the sandbox breaks under the lease (its init gone)
+            assertThrows(SandboxException.class, () -> lease.run(ProcessSpec.builder("true").build()));
+        }
+
+        assertEquals(1, pool.snapshot().discarded());
+        assertEquals(0, pool.snapshot().idleWarm());
+        try (Lease next = pool.acquire(F, image)) {
+            assertEquals(HitKind.COLD, next.kind());
+            assertNotEquals(broken, next.sandbox().id());
+            shOk(next, "true");
+        }
     }
 
     @Test
