@@ -1,6 +1,7 @@
 package dev.flint.pool;
 
 import dev.flint.pool.internal.PoolCore;
+import dev.flint.pool.internal.Slot;
 import dev.flint.sandbox.Execution;
 import dev.flint.sandbox.ProcessSpec;
 import dev.flint.sandbox.Sandbox;
@@ -17,10 +18,10 @@ import dev.flint.sandbox.SandboxException;
  */
 public final class Lease implements AutoCloseable {
     private final PoolCore<Sandbox> pool;
-    private final PoolCore.Slot<Sandbox> slot;
+    private final Slot<Sandbox> slot;
     private volatile boolean broken;
 
-    Lease(PoolCore<Sandbox> pool, PoolCore.Slot<Sandbox> slot) {
+    Lease(PoolCore<Sandbox> pool, Slot<Sandbox> slot) {
         this.pool = pool;
         this.slot = slot;
     }

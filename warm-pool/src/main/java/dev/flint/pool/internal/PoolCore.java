@@ -34,6 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe. Stem cells are created by {@code refillThreads} background threads; a ticker
  * thread calls {@link #tick()} every {@code tickInterval}.
  *
+ * <p>Longer than most classes on purpose: it is the one owner of every map and counter of the pool
+ * (STYLE.md), and splitting it would split that ownership across locks.
+ *
  * @param <S> the sandbox type
  */
 public final class PoolCore<S> implements AutoCloseable {
@@ -67,38 +70,6 @@ public final class PoolCore<S> implements AutoCloseable {
     private boolean closed;
 
     private record Idle<S>(WarmEntry entry, S sandbox) {
-    }
-
-    /** A sandbox leased to one function; {@code returned} is guarded by the pool's lock. */
-    public static final class Slot<S> {
-        private final long id;
-        private final S sandbox;
-        private final FunctionKey function;
-        private final ImageLayers image;
-        private final HitKind kind;
-        private final long memoryBytes;
-        private boolean returned;
-
-        private Slot(long id, S sandbox, FunctionKey function, ImageLayers image, HitKind kind, long memoryBytes) {
-            this.id = id;
-            this.sandbox = sandbox;
-            this.function = function;
-            this.image = image;
-            this.kind = kind;
-            this.memoryBytes = memoryBytes;
-        }
-
-        public S sandbox() {
-            return sandbox;
-        }
-
-        public FunctionKey function() {
-            return function;
-        }
-
-        public HitKind kind() {
-            return kind;
-        }
     }
 
     public PoolCore(SandboxFactory<S> factory, PoolConfig config, InstantSource clock) {
@@ -161,7 +132,7 @@ public final class PoolCore<S> implements AutoCloseable {
             }
         }
         if (slot != null) {
-            leased.put(slot.id, slot);
+            leased.put(slot.id(), slot);
         }
         leasedBytes += bytes; // a cold one counts from now, while it is being created
         return slot;
@@ -185,7 +156,7 @@ public final class PoolCore<S> implements AutoCloseable {
             created++;
             if (!closed) {
                 Slot<S> slot = new Slot<>(nextId++, sandbox, function, image, HitKind.COLD, bytes);
-                leased.put(slot.id, slot);
+                leased.put(slot.id(), slot);
                 return slot;
             }
             leasedBytes -= bytes;
@@ -208,13 +179,13 @@ public final class PoolCore<S> implements AutoCloseable {
                 return;
             }
             slot.returned = true;
-            leased.remove(slot.id);
-            leasedBytes -= slot.memoryBytes;
+            leased.remove(slot.id());
+            leasedBytes -= slot.memoryBytes();
             if (!reusable) {
                 discarded++;
-                doomed.add(slot.sandbox);
+                doomed.add(slot.sandbox());
             } else {
-                idle.put(slot.id, new Idle<>(new WarmEntry(slot.id, slot.function, slot.image, clock.instant(), slot.memoryBytes), slot.sandbox));
+                idle.put(slot.id(), new Idle<>(new WarmEntry(slot.id(), slot.function(), slot.image(), clock.instant(), slot.memoryBytes()), slot.sandbox()));
                 for (long id : Policy.onRelease(state(clock.instant())).evict()) {
                     doomed.add(idle.remove(id).sandbox());
                     evicted++;
@@ -402,7 +373,7 @@ public final class PoolCore<S> implements AutoCloseable {
             idle.clear();
             for (Slot<S> s : leased.values()) {
                 s.returned = true;
-                doomed.add(s.sandbox);
+                doomed.add(s.sandbox());
             }
             leased.clear();
             leasedBytes = 0;

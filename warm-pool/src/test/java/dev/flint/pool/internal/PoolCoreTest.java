@@ -13,7 +13,6 @@ import dev.flint.pool.PoolConfig;
 import dev.flint.pool.PoolException;
 import dev.flint.pool.PoolSnapshot;
 import dev.flint.pool.internal.FakeFactory.Fake;
-import dev.flint.pool.internal.PoolCore.Slot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
