@@ -130,7 +130,7 @@ public final class ImageStore {
                 blobs.commit(staged);
                 Path dir;
                 try {
-                    dir = trees.ensureUnpacked(staged.digest());
+                    dir = trees.ensureUnpacked(staged.digest(), true);
                 } catch (ImageException.BadLayer refused) {
                     Files.deleteIfExists(paths.blob(staged.digest())); // a layer that cannot be unpacked is not kept
                     throw refused;

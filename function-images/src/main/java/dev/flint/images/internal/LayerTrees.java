@@ -3,6 +3,7 @@ package dev.flint.images.internal;
 import dev.flint.images.ImageException;
 import dev.flint.images.LayerDigest;
 import dev.flint.images.LayerLimits;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,6 +38,15 @@ public final class LayerTrees {
      * checked while reading). Caller holds the digest lock.
      */
     public Path ensureUnpacked(LayerDigest d) {
+        return ensureUnpacked(d, false);
+    }
+
+    /**
+     * Like {@link #ensureUnpacked(LayerDigest)}; {@code justStaged} says the blob was hashed as it
+     * was written a moment ago under this same lock (an import), so reading it back is not hashed a
+     * second time (that pass cost a sixth of a 50 MB import).
+     */
+    public Path ensureUnpacked(LayerDigest d, boolean justStaged) {
         Path dir = paths.layerDir(d);
         if (isComplete(d)) {
             return dir;
@@ -47,11 +57,14 @@ public final class LayerTrees {
             Trees.delete(dir);
             Files.createDirectories(tmp.getParent());
             MessageDigest md = LayerDigest.sha256();
-            try (InputStream in = new DigestInputStream(blobs.open(d), md)) {
+            InputStream raw = new BufferedInputStream(blobs.open(d), 1 << 16);
+            try (InputStream in = justStaged ? raw : new DigestInputStream(raw, md)) {
                 LayerUnpacker.unpack(in, tmp, limits);
-                in.transferTo(OutputStream.nullOutputStream()); // the tar's end blocks count too
+                if (!justStaged) {
+                    in.transferTo(OutputStream.nullOutputStream()); // the tar's end blocks count too
+                }
             }
-            if (!LayerDigest.of(md).equals(d)) {
+            if (!justStaged && !LayerDigest.of(md).equals(d)) {
                 throw BlobStore.corrupt(d);
             }
             TreeListing listing = TreeListing.of(tmp);
