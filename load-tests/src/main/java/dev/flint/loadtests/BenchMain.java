@@ -19,9 +19,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "flint bench", mixinStandardHelpOptions = true,
         description = "Measure Flint against its baselines in one run and write docs/bench/ (latest.md, latest.svg, run-*.json).")
 public final class BenchMain implements Callable<Integer> {
-    private static final List<Scenario> ALL = List.of(new SandboxStartScenario(), new PoolFillScenario(), new IdleMemoryScenario());
+    private static final List<Scenario> ALL = List.of(new SandboxStartScenario(), new PoolFillScenario(), new IdleMemoryScenario(),
+            new LayerImportScenario());
 
-    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory.")
+    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory, layer-import.")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "Run each scenario briefly: proves the benchmarks work, figures are rough.")
@@ -58,7 +59,7 @@ public final class BenchMain implements Callable<Integer> {
         for (String n : names) {
             chosen.add(ALL.stream().filter(s -> s.name().equals(n)).findFirst()
                     .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this),
-                            "unknown scenario " + n + "; known: sandbox-start, pool-fill, idle-memory")));
+                            "unknown scenario " + n + "; known: sandbox-start, pool-fill, idle-memory, layer-import")));
         }
         if (chosen.isEmpty()) {
             chosen.addAll(ALL);
