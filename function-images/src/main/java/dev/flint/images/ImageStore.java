@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A content-addressed image store in one directory (docs/images.md): layer blobs and their
@@ -125,19 +126,21 @@ public final class ImageStore {
 
     private Layer add(BlobStore.Content content, LayerDigest expected) {
         try (StoreLocks.Held shared = locks.shared()) {
-            BlobStore.Staged staged = blobs.stage(content, expected);
+            BlobStore.Staged staged = blobs.stage(content, expected, false);
             try (StoreLocks.Held one = locks.digest(staged.digest())) {
-                blobs.commit(staged);
+                // The blob's fsync (an I/O wait) overlaps the unpacking (CPU); the blob is durable and
+                // in place before the tree is. A layer the unpacker refuses is never put in place.
+                CompletableFuture<Void> durable = CompletableFuture.runAsync(() -> blobs.sync(staged));
                 Path dir;
                 try {
-                    dir = trees.ensureUnpacked(staged.digest(), true);
-                } catch (ImageException.BadLayer refused) {
-                    Files.deleteIfExists(paths.blob(staged.digest())); // a layer that cannot be unpacked is not kept
-                    throw refused;
+                    dir = trees.ensureUnpacked(staged.digest(), staged.file(), () -> {
+                        join(durable);
+                        blobs.commit(staged);
+                    });
+                } finally {
+                    durable.exceptionally(e -> null).join(); // never leave the fsync running past the lock
                 }
                 return new Layer(staged.digest(), staged.size(), dir);
-            } catch (IOException e) {
-                throw new ImageException.StoreFailed("cannot remove refused layer", paths.blob(staged.digest()), e);
             } finally {
                 try {
                     Files.deleteIfExists(staged.file()); // gone after the commit; there when it failed
@@ -145,6 +148,17 @@ public final class ImageStore {
                     // prune clears tmp/
                 }
             }
+        }
+    }
+
+    private static void join(CompletableFuture<Void> f) {
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
     }
 

@@ -43,6 +43,15 @@ public final class BlobStore {
 
     /** Has {@code content} write a temporary file, hashing it; fails with a mismatch when {@code expected} is given and differs. */
     public Staged stage(Content content, LayerDigest expected) {
+        return stage(content, expected, true);
+    }
+
+    /**
+     * Like {@link #stage(Content, LayerDigest)}; when {@code durable} is false the file is not
+     * fsync'ed, and the caller calls {@link #sync} before {@link #commit} (an import overlaps that
+     * wait with unpacking).
+     */
+    public Staged stage(Content content, LayerDigest expected, boolean durable) {
         Path tmp = paths.newTemp("blob");
         try {
             Files.createDirectories(tmp.getParent());
@@ -54,7 +63,9 @@ public final class BlobStore {
                 content.writeTo(buffered);
                 buffered.flush();
                 size = out.count;
-                ch.force(true); // durable before the rename makes it visible
+                if (durable) {
+                    ch.force(true); // durable before the rename makes it visible
+                }
             }
             LayerDigest actual = LayerDigest.of(md);
             if (expected != null && !expected.equals(actual)) {
@@ -92,6 +103,15 @@ public final class BlobStore {
             out.write(b, off, len);
             md.update(b, off, len);
             count += len;
+        }
+    }
+
+    /** Makes a staged blob durable (fsync), before {@link #commit} makes it visible. */
+    public void sync(Staged staged) {
+        try (FileChannel ch = FileChannel.open(staged.file(), StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw new ImageException.StoreFailed("cannot sync blob", staged.file(), e);
         }
     }
 
