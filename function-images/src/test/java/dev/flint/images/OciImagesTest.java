@@ -153,6 +153,29 @@ class OciImagesTest {
     }
 
     @Test
+    void import_ofAnImageIndex_picksLinuxAmd64() throws IOException {
+        Path layout = tmp.resolve("layout");
+        OciImages.export(store, image.ref(), layout);
+        long size = Files.size(layout.resolve("blobs/sha256/" + image.digest().hex()));
+        String other = "sha256:" + "ab".repeat(32); // absent: picking it would fail
+        byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + other + "\",\"size\":1,"
+                + "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + image.digest() + "\",\"size\":" + size + ","
+                + "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}").getBytes(StandardCharsets.UTF_8);
+        LayerDigest indexDigest = LayerDigest.of(index);
+        Files.write(layout.resolve("blobs/sha256/" + indexDigest.hex()), index);
+        Files.writeString(layout.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.index.v1+json\",\"digest\":\"" + indexDigest + "\",\"size\":" + index.length
+                + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"multi\"}}]}");
+
+        ImageStore other2 = ImageStore.open(tmp.resolve("other"));
+        Image img = OciImages.importFrom(other2, layout, null, Progress.none()).get(0);
+        assertEquals("layout:multi", img.ref().toString(), "the tag on the layout directory's name");
+        assertEquals(image.digest(), img.digest());
+    }
+
+    @Test
     void refFor_takesTheFullName_elseTheTagOnTheSourceName() {
         assertEquals("docker.io/library/busybox:1", OciImages.refFor("docker.io/library/busybox:1", "1", "x").toString());
         assertEquals("bb-oci:latest", OciImages.refFor("", "latest", "bb-oci").toString());
