@@ -93,7 +93,7 @@ class LimitsIT {
             assertTrue(e.outcome() == Outcome.TIMED_OUT || (e.outcome() == Outcome.EXITED && e.exitCode() != 0),
                     describe(e));
             assertTrue(most.max() <= max, "tasks in the sandbox peaked at " + most.max());
-            assertTrue(most.max() >= max - 4, "the bomb never reached the limit: " + most.max());
+            // (the sampled peak can miss a burst; pids.events below is the kernel's own count of refusals)
             String events = readControl(sb.initPid(), "pids", "pids.events");
             assertNotEquals("max 0", events, "the limit never refused a fork");
             assertEquals(List.of(), RuntimeFixture.leftoverPids(sb), "bomb processes outlived the run: " + sb.pids());
