@@ -1,7 +1,6 @@
 package dev.flint.cli;
 
-import dev.flint.images.ImageException;
-import dev.flint.sandbox.SandboxException;
+import dev.flint.common.FlintException;
 
 /** Turns exceptions into the one line a user reads. */
 final class Errors {
@@ -9,11 +8,8 @@ final class Errors {
     }
 
     static String describe(Throwable e) {
-        if (e instanceof SandboxException s) {
-            return s.describe();
-        }
-        if (e instanceof ImageException i) {
-            return i.describe();
+        if (e instanceof FlintException f) {
+            return f.describe(); // every module's boundary error: message and hint
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }

@@ -1,5 +1,6 @@
 package dev.flint.images;
 
+import dev.flint.common.FlintException;
 import java.nio.file.Path;
 
 /**
@@ -7,28 +8,15 @@ import java.nio.file.Path;
  * (a reference, a digest, a path, a tar entry), and carries a hint that says what to do. Messages
  * are lower-case without a trailing period, as everywhere in Flint.
  */
-public class ImageException extends RuntimeException {
+public class ImageException extends FlintException {
     private static final long serialVersionUID = 1L;
 
-    private final String hint;
-
     public ImageException(String message, String hint) {
-        this(message, hint, null);
+        super(message, hint, null);
     }
 
     public ImageException(String message, String hint, Throwable cause) {
-        super(message, cause);
-        this.hint = hint == null ? "" : hint;
-    }
-
-    /** What to do about it; empty when there is nothing useful to say. */
-    public String hint() {
-        return hint;
-    }
-
-    /** The message followed by the hint, for people. */
-    public String describe() {
-        return hint.isEmpty() ? getMessage() : getMessage() + " (" + hint + ")";
+        super(message, hint, cause);
     }
 
     /** An image reference that does not follow the grammar. */

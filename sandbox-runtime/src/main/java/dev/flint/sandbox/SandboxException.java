@@ -1,32 +1,21 @@
 package dev.flint.sandbox;
 
+import dev.flint.common.FlintException;
+
 /**
  * The one error type of the sandbox runtime's boundary. Every instance says what failed, about
  * what (a path, a field, a sandbox id), and carries a hint that says what to do.
  * Messages are lower-case without a trailing period, as everywhere in Flint.
  */
-public class SandboxException extends RuntimeException {
+public class SandboxException extends FlintException {
     private static final long serialVersionUID = 1L;
 
-    private final String hint;
-
     public SandboxException(String message, String hint) {
-        this(message, hint, null);
+        super(message, hint, null);
     }
 
     public SandboxException(String message, String hint, Throwable cause) {
-        super(message, cause);
-        this.hint = hint == null ? "" : hint;
-    }
-
-    /** What to do about it; empty when there is nothing useful to say. */
-    public String hint() {
-        return hint;
-    }
-
-    /** The message followed by the hint, for people. */
-    public String describe() {
-        return hint.isEmpty() ? getMessage() : getMessage() + " (" + hint + ")";
+        super(message, hint, cause);
     }
 
     /** A spec or argument was rejected before anything was created. */

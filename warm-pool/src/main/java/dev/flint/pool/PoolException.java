@@ -1,28 +1,21 @@
 package dev.flint.pool;
 
+import dev.flint.common.FlintException;
+
 /**
  * The one error type of the warm pool's boundary: what failed, about what, and a hint of what to
  * do. A sandbox that could not be created reaches the caller as the runtime's own
  * {@code SandboxException}, unchanged.
  */
-public class PoolException extends RuntimeException {
+public class PoolException extends FlintException {
     private static final long serialVersionUID = 1L;
 
-    private final String hint;
-
     public PoolException(String message, String hint) {
-        super(message);
-        this.hint = hint == null ? "" : hint;
+        super(message, hint, null);
     }
 
-    /** What to do about it; empty when there is nothing useful to say. */
-    public String hint() {
-        return hint;
-    }
-
-    /** The message followed by the hint, for people. */
-    public String describe() {
-        return hint.isEmpty() ? getMessage() : getMessage() + " (" + hint + ")";
+    public PoolException(String message, String hint, Throwable cause) {
+        super(message, hint, cause);
     }
 
     /** A key, layer list or setting was rejected. */
