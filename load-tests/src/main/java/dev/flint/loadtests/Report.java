@@ -83,7 +83,7 @@ final class Report {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("latest.md"), "# Latest benchmark run\n\n" + markdown());
         Files.writeString(dir.resolve("run-" + stamp + ".json"), json());
-        Files.writeString(dir.resolve("latest.svg"), Chart.latencies(samples, machine));
+        Files.writeString(dir.resolve("latest.svg"), Chart.render(samples, machine, metrics));
     }
 
     private static String num(double d) {
