@@ -61,7 +61,7 @@ final class LayerImportScenario implements Scenario {
                 "<= 1.5x GNU tar -x of the same tar", ratio <= 1.5));
     }
 
-    private static long importOnce(Path storeDir, Path tar) throws IOException, InterruptedException {
+    static long importOnce(Path storeDir, Path tar) throws IOException, InterruptedException {
         ImageStore store = ImageStore.open(storeDir);
         sync();
         long start = System.nanoTime();
