@@ -179,4 +179,36 @@ public class ImageException extends FlintException {
             super(what + " " + path + ": " + cause, "check the store directory's space and permissions", cause);
         }
     }
+
+    /** A registry refused a request or answered with something Flint cannot use. */
+    public static class RegistryFailed extends ImageException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        public RegistryFailed(String message, int status, String hint) {
+            super(message, hint);
+            this.status = status;
+        }
+
+        public RegistryFailed(String message, String hint, Throwable cause) {
+            super(message, hint, cause);
+            this.status = 0;
+        }
+
+        /** The HTTP status, 0 when the request got no answer. */
+        public int status() {
+            return status;
+        }
+    }
+
+    /** The registry wants credentials, or refused the ones given (HTTP 401 or 403). */
+    public static final class Unauthorized extends RegistryFailed {
+        private static final long serialVersionUID = 1L;
+
+        public Unauthorized(String registry, int status, boolean hadCredentials) {
+            super((hadCredentials ? "registry " + registry + " refused the credentials given"
+                    : "registry " + registry + " needs credentials") + " (HTTP " + status + ")", status,
+                    hadCredentials ? "check --user USER:PASS or FLINT_REGISTRY_AUTH" : "give --user USER:PASS or set FLINT_REGISTRY_AUTH=USER:PASS");
+        }
+    }
 }

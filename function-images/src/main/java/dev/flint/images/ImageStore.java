@@ -311,6 +311,16 @@ public final class ImageStore {
         return blobs.read(d);
     }
 
+    /** Whether the store has this blob (a registry pull skips layers it has). */
+    boolean hasBlob(LayerDigest d) {
+        return blobs.exists(d);
+    }
+
+    /** Reads a stored blob through against its digest ({@link ImageException.Corrupt} when damaged): before a push sends it. */
+    void verifyBlob(LayerDigest d) {
+        blobs.verify(d);
+    }
+
     /** A stored blob's file (layers are checked by {@link #verify}): for OCI export, which copies it. */
     Path blobFile(LayerDigest d) {
         return paths.blob(d);

@@ -167,11 +167,7 @@ public final class OciImages {
             List<String> files = new ArrayList<>();
             List<LayerDigest> digests = new ArrayList<>();
             for (JsonNode l : manifest.path("layers")) {
-                String type = l.path("mediaType").asText();
-                if (!LAYER_TYPES.contains(type)) {
-                    throw new ImageException("layer media type " + type + " of " + md + " is not supported",
-                            "Flint imports tar and tar+gzip layers; convert the image (skopeo copy --dest-compress-format gzip)");
-                }
+                checkLayerType(l.path("mediaType").asText(), md.toString());
                 LayerDigest ld = LayerDigest.parse(l.path("digest").asText());
                 files.add(blobPath(ld));
                 digests.add(ld);
@@ -321,6 +317,19 @@ public final class OciImages {
         String n = source.toAbsolutePath().normalize().getFileName().toString().toLowerCase(Locale.ROOT);
         n = n.replaceAll("\\.(tar|tar\\.gz|tgz)$", "").replaceAll("[^a-z0-9._-]", "-").replaceAll("^[^a-z0-9]+", "");
         return n.isEmpty() ? "imported" : n;
+    }
+
+    /** Refuses a layer media type other than tar and tar+gzip (e.g. zstd), naming the image. */
+    static void checkLayerType(String type, String image) {
+        if (!LAYER_TYPES.contains(type)) {
+            throw new ImageException("layer media type " + type + " of " + image + " is not supported",
+                    "Flint imports tar and tar+gzip layers; convert the image (skopeo copy --dest-compress-format gzip)");
+        }
+    }
+
+    /** An image config as import reads it (Entrypoint folded into the command), for registry pulls. */
+    static ImageConfig parseConfigBytes(byte[] bytes, String name) {
+        return parseConfig(bytes, name);
     }
 
     private static ImageConfig parseConfig(byte[] bytes, String name) {

@@ -1,0 +1,415 @@
+package dev.flint.images;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Pull from and push to an OCI distribution registry (docs/images.md "Registries"), a thin client
+ * on the JDK {@link HttpClient} (ADR 0008 says why not jib-core).
+ *
+ * <p><b>Pull</b> fetches the manifest (an image index or docker manifest list picks linux/amd64),
+ * the config and each layer blob; every one is checked against its digest before it is used, and
+ * each uncompressed layer against the config's diff id as the store takes it in. A layer whose diff
+ * id the store already has is not downloaded. The image is committed as Flint writes images (as
+ * {@link OciImages} import does). <b>Push</b> sends each layer and the config unless the registry
+ * answers a {@code HEAD} for it, then the manifest under the tag.
+ *
+ * <p>The registry is the reference's first component when that names a host ({@code
+ * 127.0.0.1:5000/flint/busybox}), else Docker Hub. Auth: anonymous first; on a 401, basic auth or
+ * a bearer token from the realm the registry names (Docker Hub style), with the credentials given.
+ * Plain http is used for loopback hosts and with {@code insecure}; https otherwise.
+ */
+public final class Registries {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    private static final String ACCEPT = String.join(",", Descriptor.MANIFEST, DOCKER_MANIFEST,
+            "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json");
+    private static final Set<String> INDEX_TYPES = Set.of("application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json");
+    private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+    private static final long MAX_JSON = 16 << 20;
+
+    private Registries() {
+    }
+
+    /** Credentials and transport. {@code userPass} is {@code USER:PASS} or null (anonymous). */
+    public record Options(String userPass, boolean insecure) {
+        public static Options anonymous() {
+            return new Options(null, false);
+        }
+
+        /** {@code --user} when given, else {@code FLINT_REGISTRY_AUTH}. */
+        public static Options of(String user, boolean insecure) {
+            String u = user != null ? user : System.getenv("FLINT_REGISTRY_AUTH");
+            if (u != null && !u.isEmpty() && !u.contains(":")) {
+                throw new ImageException("credentials must be USER:PASS", "give --user USER:PASS or FLINT_REGISTRY_AUTH=USER:PASS");
+            }
+            return new Options(u == null || u.isEmpty() ? null : u, insecure);
+        }
+    }
+
+    /** Pulls {@code ref} into the store and tags it as {@code ref}. */
+    public static Image pull(ImageStore store, ImageRef ref, Options options, Progress progress) {
+        Client c = new Client(ref, options);
+        byte[] manifestBytes = c.manifest(ref.tag(), null);
+        JsonNode manifest = json(manifestBytes, "manifest of " + ref);
+        if (INDEX_TYPES.contains(manifest.path("mediaType").asText()) || (manifest.has("manifests") && !manifest.has("layers"))) {
+            JsonNode picked = null;
+            for (JsonNode m : manifest.path("manifests")) {
+                JsonNode p = m.path("platform");
+                if ("linux".equals(p.path("os").asText()) && "amd64".equals(p.path("architecture").asText())) {
+                    picked = m;
+                    break;
+                }
+            }
+            if (picked == null) {
+                throw new ImageException("image index of " + ref + " has no linux/amd64 image", "Flint runs linux/amd64 images");
+            }
+            LayerDigest d = LayerDigest.parse(picked.path("digest").asText());
+            progress.report(ref + ": index, linux/amd64 manifest " + d.shortHex());
+            manifestBytes = c.manifest(d.toString(), d);
+            manifest = json(manifestBytes, "manifest " + d);
+        }
+        LayerDigest cd = LayerDigest.parse(manifest.path("config").path("digest").asText());
+        byte[] configBytes = c.smallBlob(cd);
+        ImageConfig config = OciImages.parseConfigBytes(configBytes, ref.toString());
+        JsonNode layerDescs = manifest.path("layers");
+        if (config.diffIds().size() != layerDescs.size()) {
+            throw new ImageException("image " + ref + " has " + layerDescs.size() + " layers but its config lists "
+                    + config.diffIds().size() + " diff ids", "the registry holds a damaged image");
+        }
+        List<Layer> layers = new ArrayList<>();
+        try (ImageStore.Lease lease = store.lease()) {
+            for (int i = 0; i < layerDescs.size(); i++) {
+                JsonNode l = layerDescs.get(i);
+                OciImages.checkLayerType(l.path("mediaType").asText(), ref.toString());
+                LayerDigest blob = LayerDigest.parse(l.path("digest").asText());
+                LayerDigest diffId = config.diffIds().get(i);
+                long start = System.nanoTime();
+                String how;
+                if (store.hasBlob(diffId)) {
+                    try (InputStream in = Files.newInputStream(store.blobFile(diffId))) {
+                        layers.add(store.importLayer(in, diffId)); // re-checked, not downloaded
+                    } catch (IOException e) {
+                        throw new ImageException.StoreFailed("cannot read layer", store.blobFile(diffId), e);
+                    }
+                    how = "already in the store";
+                } else {
+                    Path tmp = store.newTemp("pull");
+                    try {
+                        Files.createDirectories(tmp.getParent());
+                        c.blobToFile(blob, tmp);
+                        try (InputStream in = Files.newInputStream(tmp)) {
+                            layers.add(store.importLayer(in, diffId));
+                        }
+                        how = "pulled " + Files.size(tmp) + " bytes";
+                    } catch (IOException e) {
+                        throw new ImageException.StoreFailed("cannot write layer", tmp, e);
+                    } finally {
+                        try {
+                            Files.deleteIfExists(tmp);
+                        } catch (IOException e) {
+                            // prune clears tmp/
+                        }
+                    }
+                }
+                progress.report(ref + ": layer " + (i + 1) + "/" + layerDescs.size() + " " + diffId.shortHex() + " " + how
+                        + " (" + (System.nanoTime() - start) / 1_000_000 + " ms)");
+            }
+            Image img = store.commit(ref, config, layers);
+            progress.report(ref + ": " + img.digest());
+            return img;
+        }
+    }
+
+    /** Pushes the stored image {@code ref} to the registry its name says, under its tag; returns the manifest digest. */
+    public static LayerDigest push(ImageStore store, ImageRef ref, Options options, Progress progress) {
+        return push(store, ref, ref, options, progress);
+    }
+
+    /** Pushes the stored image {@code source} as {@code ref} (registry, repository and tag from {@code ref}). */
+    public static LayerDigest push(ImageStore store, ImageRef source, ImageRef ref, Options options, Progress progress) {
+        Image img = store.resolve(source);
+        Client c = new Client(ref, options);
+        List<Descriptor> blobs = new ArrayList<>(img.manifest().layers());
+        blobs.add(img.manifest().config());
+        for (Descriptor d : blobs) {
+            long start = System.nanoTime();
+            if (c.hasBlob(d.digest())) {
+                progress.report(ref + ": blob " + d.digest().shortHex() + " already in the registry");
+                continue;
+            }
+            if (d.mediaType().equals(Descriptor.LAYER_TAR)) {
+                store.verifyBlob(d.digest());
+            }
+            c.upload(d.digest(), store.blobFile(d.digest()), d.size());
+            progress.report(ref + ": blob " + d.digest().shortHex() + " pushed, " + d.size() + " bytes ("
+                    + (System.nanoTime() - start) / 1_000_000 + " ms)");
+        }
+        byte[] manifest = store.readBlob(img.digest());
+        c.putManifest(ref.tag(), manifest);
+        progress.report(ref + ": manifest " + img.digest() + " pushed");
+        return img.digest();
+    }
+
+    private static JsonNode json(byte[] b, String what) {
+        try {
+            JsonNode n = JSON.readTree(b);
+            if (n == null || !n.isObject()) {
+                throw new ImageException(what + " is not a JSON object", "the registry holds a damaged image");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new ImageException(what + " is not JSON: " + e.getMessage(), "the registry holds a damaged image");
+        }
+    }
+
+    /** One registry repository's HTTP API, with the auth it negotiated. */
+    static final class Client {
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        private final String registry;
+        private final String repository;
+        private final String base;
+        private final Options options;
+        private String authorization;
+
+        Client(ImageRef ref, Options options) {
+            String name = ref.name();
+            int slash = name.indexOf('/');
+            String first = slash < 0 ? "" : name.substring(0, slash);
+            boolean host = slash > 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
+            if (host) {
+                registry = first;
+                repository = name.substring(slash + 1);
+            } else {
+                registry = "registry-1.docker.io";
+                repository = name.contains("/") ? name : "library/" + name;
+            }
+            String h = registry.replaceFirst(":[0-9]+$", "").toLowerCase(Locale.ROOT);
+            boolean loopback = h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+            base = (options.insecure() || loopback ? "http://" : "https://") + registry + "/v2/" + repository;
+            this.options = options;
+        }
+
+        byte[] manifest(String reference, LayerDigest expected) {
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(base + "/manifests/" + reference)).header("Accept", ACCEPT).GET(), "manifest " + reference);
+            expectOk(r, "manifest " + repository + ":" + reference);
+            byte[] b = readSmall(r, "manifest " + reference);
+            if (expected != null && !LayerDigest.of(b).equals(expected)) {
+                throw new ImageException.DigestMismatch(expected, LayerDigest.of(b));
+            }
+            String header = r.headers().firstValue("Docker-Content-Digest").orElse(null);
+            if (expected == null && header != null && header.startsWith("sha256:") && !LayerDigest.parse(header).equals(LayerDigest.of(b))) {
+                throw new ImageException.DigestMismatch(LayerDigest.parse(header), LayerDigest.of(b));
+            }
+            return b;
+        }
+
+        byte[] smallBlob(LayerDigest d) {
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(base + "/blobs/" + d)).GET(), "blob " + d);
+            expectOk(r, "blob " + d);
+            byte[] b = readSmall(r, "blob " + d);
+            if (!LayerDigest.of(b).equals(d)) {
+                throw new ImageException.DigestMismatch(d, LayerDigest.of(b));
+            }
+            return b;
+        }
+
+        /** Downloads a blob to {@code file} while hashing it; a different digest is a {@link ImageException.DigestMismatch}. */
+        void blobToFile(LayerDigest d, Path file) throws IOException {
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(base + "/blobs/" + d)).GET(), "blob " + d);
+            expectOk(r, "blob " + d);
+            MessageDigest md = LayerDigest.sha256();
+            try (InputStream in = new DigestInputStream(r.body(), md); OutputStream out = Files.newOutputStream(file)) {
+                in.transferTo(out);
+            }
+            LayerDigest actual = LayerDigest.of(md);
+            if (!actual.equals(d)) {
+                Files.deleteIfExists(file);
+                throw new ImageException.DigestMismatch(d, actual);
+            }
+        }
+
+        boolean hasBlob(LayerDigest d) {
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(base + "/blobs/" + d)).method("HEAD", HttpRequest.BodyPublishers.noBody()), "blob " + d);
+            drain(r);
+            if (r.statusCode() == 404) {
+                return false;
+            }
+            expectOk(r, "blob " + d);
+            return true;
+        }
+
+        void upload(LayerDigest d, Path file, long size) {
+            HttpResponse<InputStream> start = send(HttpRequest.newBuilder(URI.create(base + "/blobs/uploads/"))
+                    .POST(HttpRequest.BodyPublishers.noBody()), "upload of " + d);
+            drain(start);
+            if (start.statusCode() != 202) {
+                throw failed(start, "upload of " + d);
+            }
+            String location = start.headers().firstValue("Location").orElseThrow(() -> failed(start, "upload of " + d + " (no Location)"));
+            URI uri = start.uri().resolve(location);
+            String sep = uri.toString().contains("?") ? "&" : "?";
+            URI put = URI.create(uri + sep + "digest=" + URLEncoder.encode(d.toString(), StandardCharsets.UTF_8));
+            HttpResponse<InputStream> r;
+            try {
+                r = send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
+                        .PUT(HttpRequest.BodyPublishers.ofFile(file)), "upload of " + d);
+            } catch (java.io.FileNotFoundException e) {
+                throw new ImageException.Corrupt(d, "blob missing from the store", "rebuild or re-import the image");
+            }
+            drain(r);
+            if (r.statusCode() != 201) {
+                throw failed(r, "upload of " + d);
+            }
+        }
+
+        void putManifest(String tag, byte[] manifest) {
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(base + "/manifests/" + tag))
+                    .header("Content-Type", Descriptor.MANIFEST).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)), "manifest " + tag);
+            drain(r);
+            if (r.statusCode() != 201) {
+                throw failed(r, "manifest " + repository + ":" + tag);
+            }
+        }
+
+        private HttpResponse<InputStream> send(HttpRequest.Builder b, String what) {
+            try {
+                HttpResponse<InputStream> r = once(b);
+                if (r.statusCode() == 401 && authorization == null) {
+                    String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
+                    drain(r);
+                    authenticate(challenge);
+                    r = once(b);
+                }
+                if (r.statusCode() == 401 || r.statusCode() == 403) {
+                    drain(r);
+                    throw new ImageException.Unauthorized(registry, r.statusCode(), options.userPass() != null);
+                }
+                return r;
+            } catch (IOException e) {
+                throw new ImageException.RegistryFailed("cannot reach registry " + registry + " for " + what + ": " + e,
+                        "check that the registry runs and its address; plain http needs a loopback host or --insecure", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ImageException.RegistryFailed("interrupted talking to " + registry, "try again", e);
+            }
+        }
+
+        private HttpResponse<InputStream> once(HttpRequest.Builder b) throws IOException, InterruptedException {
+            HttpRequest.Builder copy = b.copy().timeout(Duration.ofMinutes(10));
+            if (authorization != null) {
+                copy.setHeader("Authorization", authorization);
+            }
+            return http.send(copy.build(), HttpResponse.BodyHandlers.ofInputStream());
+        }
+
+        /** Sets {@link #authorization} from a 401's challenge: basic with the credentials, or a bearer token from the realm. */
+        private void authenticate(String challenge) throws IOException, InterruptedException {
+            String basic = options.userPass() == null ? null
+                    : "Basic " + Base64.getEncoder().encodeToString(options.userPass().getBytes(StandardCharsets.UTF_8));
+            String scheme = challenge.split(" ", 2)[0].toLowerCase(Locale.ROOT);
+            if (scheme.equals("basic")) {
+                if (basic == null) {
+                    throw new ImageException.Unauthorized(registry, 401, false);
+                }
+                authorization = basic;
+                return;
+            }
+            if (!scheme.equals("bearer")) {
+                throw new ImageException.RegistryFailed("registry " + registry + " asks for auth scheme '" + scheme + "'", 401,
+                        "Flint speaks basic and bearer token auth");
+            }
+            java.util.Map<String, String> p = new java.util.HashMap<>();
+            Matcher m = CHALLENGE_PARAM.matcher(challenge);
+            while (m.find()) {
+                p.put(m.group(1), m.group(2));
+            }
+            String realm = p.get("realm");
+            if (realm == null) {
+                throw new ImageException.RegistryFailed("registry " + registry + " sent a bearer challenge without a realm", 401, "the registry is misconfigured");
+            }
+            StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
+            if (p.containsKey("service")) {
+                url.append("service=").append(URLEncoder.encode(p.get("service"), StandardCharsets.UTF_8)).append('&');
+            }
+            url.append("scope=").append(URLEncoder.encode(p.getOrDefault("scope", "repository:" + repository + ":pull,push"), StandardCharsets.UTF_8));
+            HttpRequest.Builder tb = HttpRequest.newBuilder(URI.create(url.toString())).timeout(Duration.ofSeconds(30)).GET();
+            if (basic != null) {
+                tb.header("Authorization", basic);
+            }
+            HttpResponse<InputStream> r = http.send(tb.build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() == 401 || r.statusCode() == 403) {
+                drain(r);
+                throw new ImageException.Unauthorized(registry, r.statusCode(), basic != null);
+            }
+            expectOk(r, "token from " + realm);
+            JsonNode t = json(readSmall(r, "token"), "token from " + realm);
+            String token = t.path("token").asText(t.path("access_token").asText(""));
+            if (token.isEmpty()) {
+                throw new ImageException.RegistryFailed("token service " + realm + " sent no token", 200, "the registry is misconfigured");
+            }
+            authorization = "Bearer " + token;
+        }
+
+        private void expectOk(HttpResponse<InputStream> r, String what) {
+            if (r.statusCode() != 200) {
+                throw failed(r, what);
+            }
+        }
+
+        private ImageException.RegistryFailed failed(HttpResponse<InputStream> r, String what) {
+            String body = "";
+            try (InputStream in = r.body()) {
+                body = new String(in.readNBytes(512), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                // the status says enough
+            }
+            String hint = r.statusCode() == 404 ? "check the reference: the registry has no such repository, tag or blob" : "see the registry's answer";
+            return new ImageException.RegistryFailed("registry " + registry + " answered HTTP " + r.statusCode() + " for " + what
+                    + (body.isEmpty() ? "" : ": " + body), r.statusCode(), hint);
+        }
+
+        private static byte[] readSmall(HttpResponse<InputStream> r, String what) {
+            try (InputStream in = r.body()) {
+                byte[] b = in.readNBytes((int) MAX_JSON + 1);
+                if (b.length > MAX_JSON) {
+                    throw new ImageException.BadLayer(ImageException.BadLayer.Kind.LIMIT, what, "a JSON document over 16 MiB", "the registry holds a damaged image");
+                }
+                return b;
+            } catch (IOException e) {
+                throw new ImageException.RegistryFailed("cannot read " + what + ": " + e, "try again", e);
+            }
+        }
+
+        private static void drain(HttpResponse<InputStream> r) {
+            try (InputStream in = r.body()) {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                // nothing to read
+            }
+        }
+    }
+}
