@@ -4,8 +4,8 @@ import picocli.CommandLine.Command;
 
 /** {@code flint image ...}: the image store (docs/images.md). */
 @Command(name = "image", mixinStandardHelpOptions = true,
-        description = "Build, import, export, list, inspect and prune the images sandboxes run in.",
-        subcommands = {ImageBuildCommand.class, ImageImportCommand.class, ImageExportCommand.class, ImageListCommand.class,
+        description = "Build, import, export, pull, push, list, inspect and prune the images sandboxes run in.",
+        subcommands = {ImageBuildCommand.class, ImageImportCommand.class, ImageExportCommand.class, ImagePullCommand.class, ImagePushCommand.class, ImageListCommand.class,
                 ImageInspectCommand.class, ImageRemoveCommand.class, ImagePruneCommand.class})
 final class ImageCommand {
 }
