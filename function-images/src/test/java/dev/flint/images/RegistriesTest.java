@@ -1,0 +1,215 @@
+package dev.flint.images;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pull and push against a small in-process registry that wants Docker Hub style bearer tokens
+ * (a token service behind basic auth), with an image index of two platforms and a blob it can
+ * damage on request. No root needed; the real registry is cli's RegistryIT.
+ */
+class RegistriesTest {
+    private static final String USER_PASS = "alice:pw";
+    private static final ImageConfig CONFIG = new ImageConfig("amd64", "linux", List.of(ImageConfig.DEFAULT_PATH),
+            List.of("/bin/sh"), "/", Map.of(), List.of());
+
+    @TempDir
+    Path tmp;
+    private HttpServer server;
+    private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
+    private final Map<String, String> manifestTypes = new ConcurrentHashMap<>();
+    private final AtomicInteger uploads = new AtomicInteger();
+    private final AtomicInteger blobGets = new AtomicInteger();
+    private volatile String tamper;
+    private String host;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        host = "127.0.0.1:" + server.getAddress().getPort();
+        server.createContext("/token", ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            String want = "Basic " + Base64.getEncoder().encodeToString(USER_PASS.getBytes(StandardCharsets.UTF_8));
+            if (!want.equals(auth)) {
+                reply(ex, 401, new byte[0]);
+                return;
+            }
+            reply(ex, 200, "{\"token\":\"t0k\"}".getBytes(StandardCharsets.UTF_8));
+        });
+        server.createContext("/v2/", this::registry);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private void registry(HttpExchange ex) throws IOException {
+        if (!"Bearer t0k".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().add("WWW-Authenticate",
+                    "Bearer realm=\"http://" + host + "/token\",service=\"fake\",scope=\"repository:team/app:pull,push\"");
+            reply(ex, 401, new byte[0]);
+            return;
+        }
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        byte[] body = ex.getRequestBody().readAllBytes();
+        String prefix = "/v2/team/app/";
+        if (!path.startsWith(prefix)) {
+            reply(ex, 404, new byte[0]);
+            return;
+        }
+        String rest = path.substring(prefix.length());
+        if (rest.equals("blobs/uploads/") && method.equals("POST")) {
+            ex.getResponseHeaders().add("Location", "/v2/team/app/blobs/uploads/u" + uploads.incrementAndGet());
+            reply(ex, 202, new byte[0]);
+        } else if (rest.startsWith("blobs/uploads/") && method.equals("PUT")) {
+            String digest = ex.getRequestURI().getQuery().replace("digest=", "").replace("%3A", ":");
+            assertEquals(digest, LayerDigest.of(body).toString());
+            blobs.put(digest, body);
+            reply(ex, 201, new byte[0]);
+        } else if (rest.startsWith("blobs/")) {
+            String d = rest.substring("blobs/".length());
+            byte[] b = blobs.get(d);
+            if (b == null) {
+                reply(ex, 404, new byte[0]);
+            } else if (method.equals("HEAD")) {
+                ex.sendResponseHeaders(200, -1);
+                ex.close();
+            } else {
+                blobGets.incrementAndGet();
+                byte[] out = d.equals(tamper) ? damaged(b) : b;
+                reply(ex, 200, out);
+            }
+        } else if (rest.startsWith("manifests/")) {
+            String ref = rest.substring("manifests/".length());
+            if (method.equals("PUT")) {
+                manifests.put(ref, body);
+                manifests.put(LayerDigest.of(body).toString(), body);
+                manifestTypes.put(ref, ex.getRequestHeaders().getFirst("Content-Type"));
+                reply(ex, 201, new byte[0]);
+            } else {
+                byte[] m = manifests.get(ref);
+                if (m == null) {
+                    reply(ex, 404, new byte[0]);
+                } else {
+                    ex.getResponseHeaders().add("Docker-Content-Digest", LayerDigest.of(m).toString());
+                    reply(ex, 200, m);
+                }
+            }
+        } else {
+            reply(ex, 404, new byte[0]);
+        }
+    }
+
+    private static byte[] damaged(byte[] b) {
+        byte[] c = b.clone();
+        c[c.length / 2] ^= 1;
+        return c;
+    }
+
+    private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            ex.getResponseBody().write(body);
+        }
+        ex.close();
+    }
+
+    private Image source() {
+        ImageStore store = ImageStore.open(tmp.resolve("src"));
+        Layer base = store.importLayer(new ByteArrayInputStream(TestLayers.tar(tmp.resolve("b"), Map.of("bin/sh", "shell"))), null);
+        Layer top = store.importLayer(new ByteArrayInputStream(TestLayers.tar(tmp.resolve("t"), Map.of("function/main.py", "print(1)"))), null);
+        return store.commit(ImageRef.parse("team/app:1"), CONFIG, List.of(base, top));
+    }
+
+    @Test
+    void pushWithAToken_thenPullAnIndex_picksLinuxAmd64_andSkipsWhatEitherSideHas() {
+        Image img = source();
+        ImageStore src = ImageStore.open(tmp.resolve("src"));
+        ImageRef remote = ImageRef.parse(host + "/team/app:1");
+        Registries.Options creds = new Registries.Options(USER_PASS, false);
+        List<String> lines = new ArrayList<>();
+        LayerDigest pushed = Registries.push(src, img.ref(), remote, creds, lines::add);
+        assertEquals(img.digest(), pushed);
+        assertEquals(3, blobs.size(), "two layers and the config");
+        assertEquals(Descriptor.MANIFEST, manifestTypes.get("1"));
+
+        lines.clear();
+        Registries.push(src, img.ref(), remote, creds, lines::add);
+        assertEquals(3, lines.stream().filter(l -> l.contains("already in the registry")).count(), lines.toString());
+        assertEquals(3, uploads.get(), "the second push uploads nothing");
+
+        // an index whose first entry is another platform
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + "0".repeat(64)
+                + "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + img.digest()
+                + "\",\"size\":" + manifests.get("1").length + ",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+        manifests.put("multi", index.getBytes(StandardCharsets.UTF_8));
+
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        Image pulled = Registries.pull(dst, ImageRef.parse(host + "/team/app:multi"), creds, Progress.none());
+        assertEquals(img.digest(), pulled.digest(), "same config and layers: the same manifest digest");
+        assertEquals(3, blobGets.get(), "config and two layers");
+
+        lines.clear();
+        Registries.pull(dst, ImageRef.parse(host + "/team/app:1"), creds, lines::add);
+        assertEquals(2, lines.stream().filter(l -> l.contains("already in the store")).count(), lines.toString());
+        assertEquals(4, blobGets.get(), "only the config is fetched again");
+    }
+
+    @Test
+    void aDamagedBlob_isADigestMismatch_andNothingIsTagged() {
+        Image img = source();
+        Registries.Options creds = new Registries.Options(USER_PASS, false);
+        ImageRef remote = ImageRef.parse(host + "/team/app:1");
+        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        tamper = img.manifest().layers().get(1).digest().toString();
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        ImageException.DigestMismatch e = assertThrows(ImageException.DigestMismatch.class,
+                () -> Registries.pull(dst, remote, creds, Progress.none()));
+        assertEquals(tamper, e.expected().toString());
+        assertFalse(dst.find(remote).isPresent());
+    }
+
+    @Test
+    void aTokenServiceRefusingTheCredentials_isUnauthorized() {
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        ImageRef remote = ImageRef.parse(host + "/team/app:1");
+        ImageException.Unauthorized none = assertThrows(ImageException.Unauthorized.class,
+                () -> Registries.pull(dst, remote, Registries.Options.anonymous(), Progress.none()));
+        assertTrue(none.getMessage().contains("needs credentials"), none.getMessage());
+        ImageException.Unauthorized wrong = assertThrows(ImageException.Unauthorized.class,
+                () -> Registries.pull(dst, remote, new Registries.Options("alice:nope", false), Progress.none()));
+        assertTrue(wrong.getMessage().contains("refused the credentials"), wrong.getMessage());
+    }
+
+    @Test
+    void credentialsMustBeUserColonPass() {
+        assertThrows(ImageException.class, () -> Registries.Options.of("alice", false));
+        assertEquals("a:b", Registries.Options.of("a:b", true).userPass());
+    }
+}
