@@ -27,7 +27,7 @@ final class ImagePushCommand implements Callable<Integer> {
     @Mixin
     RegistryOptions registry;
 
-    @Parameters(paramLabel = "REF", description = "The stored image, named with its registry.")
+    @Parameters(paramLabel = "REF", description = "Where to push, registry/repository:tag; also the stored image unless --from.")
     ImageRef ref;
 
     @Option(names = "--from", paramLabel = "SRC", description = "Push the stored image SRC under REF (default: REF itself).")
