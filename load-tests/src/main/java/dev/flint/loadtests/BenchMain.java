@@ -20,9 +20,9 @@ import picocli.CommandLine.Parameters;
         description = "Measure Flint against its baselines in one run and write docs/bench/ (latest.md, latest.svg, run-*.json).")
 public final class BenchMain implements Callable<Integer> {
     private static final List<Scenario> ALL = List.of(new SandboxStartScenario(), new PoolFillScenario(), new IdleMemoryScenario(),
-            new LayerImportScenario());
+            new LayerImportScenario(), new CodeLayerScenario());
 
-    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory, layer-import.")
+    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory, layer-import, code-layer.")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "Run each scenario briefly: proves the benchmarks work, figures are rough.")
@@ -59,7 +59,7 @@ public final class BenchMain implements Callable<Integer> {
         for (String n : names) {
             chosen.add(ALL.stream().filter(s -> s.name().equals(n)).findFirst()
                     .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this),
-                            "unknown scenario " + n + "; known: sandbox-start, pool-fill, idle-memory, layer-import")));
+                            "unknown scenario " + n + "; known: sandbox-start, pool-fill, idle-memory, layer-import, code-layer")));
         }
         if (chosen.isEmpty()) {
             chosen.addAll(ALL);
