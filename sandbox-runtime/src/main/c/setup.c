@@ -85,8 +85,7 @@ static int make_mounts_private(void)
 }
 
 /* The two host paths the set-up needs, the state directory's mount point and the layers, reached
- * through descriptors opened while our ids are still the host's: in a user namespace, its root is
- * an unprivileged host uid that cannot traverse root-only directories (such as the state dir). */
+ * through descriptors opened once, so that no later step resolves a host path again. */
 struct host_dirs {
     char root[32];                      /* the skeleton tmpfs mounted on cfg->mnt */
     char lowers[MAX_LAYERS][32];
@@ -101,8 +100,8 @@ static int open_dir(const char *path, char *as, size_t size)
     return 0;
 }
 
-/* 3. The init's own root: a tiny tmpfs (owned by our root, which in a user namespace is not the
- * host's), and descriptors for it and the layers. */
+/* 3. The init's own root: a tiny tmpfs on the state directory's mount point, and descriptors for
+ * it and the layers. */
 static int mount_root_and_open_layers(const struct config *cfg, struct host_dirs *dirs)
 {
     if (mount("flint-root", cfg->mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,nr_inodes=512,mode=755,uid=0,gid=0") < 0)
@@ -115,7 +114,7 @@ static int mount_root_and_open_layers(const struct config *cfg, struct host_dirs
     return 0;
 }
 
-/* 5. The skeleton: the read-only layers that each run's overlay uses, and mount points. */
+/* 4. The skeleton: the read-only layers that each run's overlay uses, and mount points. */
 static int populate_skeleton(const struct config *cfg, const struct host_dirs *dirs)
 {
     const char *names[] = { ".layers", "dev", "proc", ".scratch", ".root", NULL };
@@ -143,7 +142,7 @@ static int populate_skeleton(const struct config *cfg, const struct host_dirs *d
     return 0;
 }
 
-/* 6. A minimal /dev: host device nodes bound in (checked to be what they claim), pts, shm. */
+/* 5. A minimal /dev: the host's safe device nodes made again with mknod, pts, links (shm -> /tmp). */
 static int make_dev(const char *root)
 {
     char dev[2048];
@@ -179,7 +178,7 @@ static int make_dev(const char *root)
     return 0;
 }
 
-/* 7. A network namespace of our own with loopback up (made here rather than at clone, so that
+/* 6. A network namespace of our own with loopback up (made here rather than at clone, so that
  * inits pay its cost in parallel: BASELINE.md 4.2), and the hostname (own UTS namespace). */
 static int name_and_loopback(const struct config *cfg)
 {
@@ -201,7 +200,7 @@ static int name_and_loopback(const struct config *cfg)
     return rc < 0 ? fail("bring loopback up") : 0;
 }
 
-/* 8. /proc of the new pid namespace, with runc's masked and read-only paths (/proc/<name>).
+/* 7. /proc of the new pid namespace, with runc's masked and read-only paths (/proc/<name>).
  * Before the pivot: a user namespace may mount a proc only while a full one is visible in its
  * mount namespace (the kernel's mount_too_revealing), and the host's goes with the old root. */
 static int mount_proc(const char *root)
@@ -231,7 +230,7 @@ static int mount_proc(const char *root)
     return 0;
 }
 
-/* 9. pivot_root into the skeleton and detach the host's root: from here the host fs is gone. */
+/* 8. pivot_root into the skeleton and detach the host's root: from here the host fs is gone. */
 static int pivot_into(const char *root)
 {
     if (chdir(root) < 0)
@@ -245,7 +244,7 @@ static int pivot_into(const char *root)
     return 0;
 }
 
-/* 10. The skeleton itself read-only, and a cgroup namespace rooted at the sandbox's cgroup (the
+/* 9. The skeleton itself read-only, and a cgroup namespace rooted at the sandbox's cgroup (the
  * factory attached us before we started). */
 static int seal_root(void)
 {
@@ -256,7 +255,7 @@ static int seal_root(void)
     return 0;
 }
 
-/* 11. With a user namespace: join it as its root, then take a mount namespace of its own. Every
+/* 10. With a user namespace: join it as its root, then take a mount namespace of its own. Every
  * mount so far was made as the host's root, so in the copy they are locked: the layers and /dev
  * stay read-only and nothing can be unmounted to uncover what is below, even for code running
  * as init. The pid, net, uts, ipc and cgroup namespaces stay the host's user namespace's. */
@@ -276,7 +275,7 @@ static int enter_user_namespace(const struct config *cfg)
     return 0;
 }
 
-/* 12. stdio on /dev/null, no descriptor but the control socket. */
+/* 11. stdio on /dev/null, no descriptor but the control socket. */
 static int close_host_fds(int ctl)
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -292,7 +291,7 @@ static int close_host_fds(int ctl)
     return 0;
 }
 
-/* 13. What every run process inherits and cannot undo: the bounding set of capabilities it may
+/* 12. What every run process inherits and cannot undo: the bounding set of capabilities it may
  * keep, and its rlimits. Set once here so that no run pays for it. */
 static int limit_runs(const struct config *cfg)
 {
