@@ -2,19 +2,19 @@ package dev.flint.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.flint.cli.HostTools.onPath;
+import static dev.flint.cli.HostTools.sh;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flint.cli.ImageCliIT.Result;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,32 +120,5 @@ class OciInteropIT {
                 "--image", image, "--"));
         args.addAll(List.of(command));
         return ImageCliIT.flint(args.toArray(String[]::new));
-    }
-
-    /** Runs a tool, expects exit 0, returns its stdout. */
-    private static String sh(String... argv) throws IOException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(false).start();
-        try {
-            byte[] out = p.getInputStream().readAllBytes();
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", argv) + " timed out");
-            }
-            assertEquals(0, p.exitValue(), String.join(" ", argv) + ": " + err);
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
