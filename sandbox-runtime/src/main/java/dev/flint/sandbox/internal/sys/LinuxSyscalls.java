@@ -34,6 +34,8 @@ public final class LinuxSyscalls implements Syscalls {
     private static final int MAX_FDS = 4;
     /** Keeps the fd handed to posix_spawn's dup2 away from 3, where dup2 would be a no-op. */
     private static final int SPAWN_FD_FLOOR = 10;
+    private static final int NULL_FD = -1;
+    private static final int INHERIT_FD = -2;
 
     /** Direct-mapped calls; JNA binds them once. */
     private static final class Direct {
@@ -229,45 +231,35 @@ public final class LinuxSyscalls implements Syscalls {
 
     @Override
     public int spawn(String path, String[] argv, int fd) {
-        int high;
-        try {
-            high = Variadic.C.fcntl(fd, F_DUPFD_CLOEXEC, SPAWN_FD_FLOOR);
-        } catch (LastErrorException e) {
-            throw failed("fcntl F_DUPFD_CLOEXEC", e);
-        }
-        try (Memory actions = new Memory(512)) {
-            actions.clear();
-            Direct.posix_spawn_file_actions_init(actions);
-            Direct.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0);
-            Direct.posix_spawn_file_actions_addopen(actions, 1, "/dev/null", O_WRONLY, 0);
-            Direct.posix_spawn_file_actions_adddup2(actions, high, 3);
-            int[] pid = new int[1];
-            StringArray args = new StringArray(argv);
-            StringArray env = new StringArray(new String[0]);
-            int rc = Direct.posix_spawn(pid, path, actions, Pointer.NULL, args, env);
-            Direct.posix_spawn_file_actions_destroy(actions);
-            if (rc != 0) {
-                throw new SyscallException("posix_spawn " + path, rc, "error " + rc);
-            }
-            return pid[0];
-        } finally {
-            close(high);
-        }
+        return spawnMapping(path, argv, new String[0], new int[] {NULL_FD, NULL_FD, INHERIT_FD, fd});
     }
 
     @Override
     public int spawnWithStdio(String path, String[] argv, String[] env, int stdin, int stdout, int stderr) {
-        int[] wanted = {stdin, stdout, stderr};
-        int[] high = new int[3];
+        return spawnMapping(path, argv, env, new int[] {nullIfNone(stdin), nullIfNone(stdout), nullIfNone(stderr)});
+    }
+
+    private static int nullIfNone(int fd) {
+        return fd < 0 ? NULL_FD : fd;
+    }
+
+    /**
+     * posix_spawn with the child's descriptor i set from {@code childFds[i]}: an fd of ours,
+     * {@link #NULL_FD} for /dev/null, or {@link #INHERIT_FD} to leave it as this process has it.
+     * Each fd of ours is first copied above {@link #SPAWN_FD_FLOOR}, so no dup2 is a no-op that
+     * would leave the close-on-exec flag on.
+     */
+    private int spawnMapping(String path, String[] argv, String[] env, int[] childFds) {
+        int[] high = new int[childFds.length];
         java.util.Arrays.fill(high, -1);
         try (Memory actions = new Memory(512)) {
             actions.clear();
             Direct.posix_spawn_file_actions_init(actions);
-            for (int i = 0; i < 3; i++) {
-                if (wanted[i] < 0) {
+            for (int i = 0; i < childFds.length; i++) {
+                if (childFds[i] == NULL_FD) {
                     Direct.posix_spawn_file_actions_addopen(actions, i, "/dev/null", i == 0 ? O_RDONLY : O_WRONLY, 0);
-                } else {
-                    high[i] = Variadic.C.fcntl(wanted[i], F_DUPFD_CLOEXEC, SPAWN_FD_FLOOR);
+                } else if (childFds[i] != INHERIT_FD) {
+                    high[i] = Variadic.C.fcntl(childFds[i], F_DUPFD_CLOEXEC, SPAWN_FD_FLOOR);
                     Direct.posix_spawn_file_actions_adddup2(actions, high[i], i);
                 }
             }
