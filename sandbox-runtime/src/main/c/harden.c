@@ -85,6 +85,9 @@ int set_rlimits(unsigned long nofile)
     return 0;
 }
 
+/* Every CLONE_NEW* flag (Docker's profile refuses clone when any is set). */
+#define CLONE_NEW_ANY 0x7E020000ULL
+
 static int allow_if(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp cmp)
 {
     return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
@@ -99,10 +102,8 @@ static int allow_if(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp cmp)
  * packet sockets), personality only to the harmless values, prlimit64 only on oneself. */
 static int add_conditional_rules(scmp_filter_ctx ctx)
 {
-    const unsigned long long ns_flags = 0x7E020000ULL; /* every CLONE_NEW* flag */
     const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
     const unsigned long personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
-    (void)ns_flags;
     int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 0);
     if (rc == 0)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
@@ -185,7 +186,7 @@ int seccomp_build(struct sock_fprog *base, struct sock_fprog *run)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), seccomp_syscall_resolve_name(*name), 0);
     for (int bit = 0; rc == 0 && bit < 64; bit++) {
         unsigned long long flag = 1ULL << bit;
-        if (flag & 0x7E020000ULL) /* each CLONE_NEW* flag */
+        if (flag & CLONE_NEW_ANY)
             rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
     }
     if (rc != 0) {
