@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.flint.sandbox.BusyboxRootfs;
 import dev.flint.sandbox.Execution;
 import dev.flint.sandbox.Outcome;
 import dev.flint.sandbox.ProcessSpec;
