@@ -129,20 +129,42 @@ static char **collect(const struct msg *m, const char *key)
     return list;
 }
 
+/* The request's descriptors become 0, 1, 2 and, when given, 3 (the channel of a runtime that
+ * stays up between requests). Received descriptors are numbered above our stdio, but one of them,
+ * or our socket to init, may be 3 already. */
+static int take_descriptors(int *sock, struct msg *req)
+{
+    int n = req->nfds;
+    if (n == 4 && *sock == 3 && (*sock = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+        return fail("move the socket to init");
+    if (n == 4 && req->fds[3] != 3) {
+        for (int i = 0; i < 3; i++)
+            if (req->fds[i] == 3 && (req->fds[i] = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+                return fail("set up the channel");
+    }
+    for (int fd = 0; fd < n; fd++) {
+        if (req->fds[fd] == fd) {
+            if (fcntl(fd, F_SETFD, 0) < 0) /* dup2 onto itself would leave close-on-exec set */
+                return fail("set up stdio");
+            req->fds[fd] = -1;
+        } else if (dup2(req->fds[fd], fd) < 0) {
+            return fail("set up stdio");
+        }
+    }
+    msg_close_fds(req);
+    /* Every other descriptor closes at exec; sock stays open until then to report a failure. */
+    syscall(SYS_close_range, n, ~0U, CLOSE_RANGE_CLOEXEC);
+    return 0;
+}
+
 static void run_request(int sock, struct msg *req)
 {
-    if (req->buf[0] != OP_EXEC || req->nfds != 3) {
+    if (req->buf[0] != OP_EXEC || (req->nfds != 3 && req->nfds != 4)) {
         fail("bad exec request");
         die(sock, "prepare");
     }
-    for (int fd = 0; fd < 3; fd++)
-        if (dup2(req->fds[fd], fd) < 0) {
-            fail("set up stdio");
-            die(sock, "prepare");
-        }
-    msg_close_fds(req);
-    /* Every other descriptor closes at exec; sock stays open until then to report a failure. */
-    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (take_descriptors(&sock, req) < 0)
+        die(sock, "prepare");
     const char *cwd = msg_get(req, "cwd");
     char here[PATH_MAX];
     if (cwd && chdir(cwd) < 0) {

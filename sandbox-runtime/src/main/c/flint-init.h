@@ -31,7 +31,11 @@ enum {
     OP_CREATED = 'P',  /* factory -> JVM: pid=, fd: pidfd of the init */
     OP_READY = 'R',    /* init -> JVM: set-up done, parked */
     OP_ERROR = 'E',    /* any -> JVM: error= names the step and the errno text */
-    OP_EXEC = 'X',     /* JVM -> init -> child: timeout_ms=, cwd=, arg=..., env=...; fds: 0, 1, 2 */
+    OP_EXEC = 'X',     /* JVM -> init -> child: timeout_ms=, cwd=, arg=..., env=...; fds: 0, 1, 2
+                          and optionally 3 (a channel for runtimes that stay up between requests) */
+    OP_ATTACH = 'A',   /* JVM -> init: path=; fd: a detached read-only mount (the function's code)
+                          shown at path in the current run's root and in every later one */
+    OP_ATTACHED = 'B', /* init -> JVM: the attach is done (else OP_ERROR) */
     OP_KILL = 'K',     /* JVM -> init: kill the current run */
     OP_DONE = 'D',     /* init -> JVM: how the run ended and what it used */
     OP_GO = 'G',       /* factory -> new init: start; fds: with a user namespace, that namespace,
@@ -98,7 +102,9 @@ void child_main(const struct config *cfg, int sock, const struct sock_fprog *fil
     __attribute__((noreturn));
 
 /* runroot.c: the fresh root of one run, mounted by init in the run's mount namespace */
-int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns);
+int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns, const char *attach_path);
+#define ATTACH_SOURCE "/.attach" /* where init keeps an attached mount, in its own root */
+int attach_point(const char *path);
 
 /* harden.c */
 int seccomp_build(struct sock_fprog *base, struct sock_fprog *run);

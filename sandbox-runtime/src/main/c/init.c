@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -25,7 +27,7 @@
 struct run {
     pid_t child;        /* the prepared or running child, 0 when none */
     int sock;           /* init's end of the socketpair to that child */
-    int mntns;          /* the child's mount namespace, until its root is built */
+    int mntns;          /* the child's mount namespace: its root is built there, code attached */
     bool rooted;        /* its fresh root is mounted */
     bool active;        /* an exec request was handed to the child */
     bool timed_out;
@@ -41,6 +43,7 @@ static const struct sock_fprog *filter;
 static int ctl, sigfd, timerfd, own_mntns;
 static struct run run = { .sock = -1, .mntns = -1 };
 static struct msg *in, *out;
+static char attach_path[64]; /* where attached code shows in each run's root; empty: none */
 
 /* Every process in the pid namespace but this one: kill(-1) from a pid namespace's init reaches
  * exactly them, daemonised and orphaned ones included, and a fork racing it cannot escape. */
@@ -86,12 +89,10 @@ static void await_child_ready(void)
 
 static void build_root(void)
 {
-    if (mount_run_root(cfg, run.mntns, own_mntns) < 0) {
+    if (mount_run_root(cfg, run.mntns, own_mntns, attach_path[0] ? attach_path : NULL) < 0) {
         discard_child(g_err);
         return;
     }
-    close(run.mntns);
-    run.mntns = -1;
     run.rooted = true;
 }
 
@@ -274,6 +275,48 @@ static void on_timer(void)
     }
 }
 
+/* The root of the run process that exists now was built before the attach: show the code there
+ * too, from a copy of init's mount (a detached tree can only be copied in its own namespace). */
+static int attach_to_current_run(void)
+{
+    int tree = open_tree(AT_FDCWD, ATTACH_SOURCE, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0)
+        return fail("copy attached code");
+    if (setns(run.mntns, CLONE_NEWNS) < 0) {
+        close(tree);
+        return fail("enter the run's mount namespace");
+    }
+    int rc = attach_point(attach_path);
+    if (rc == 0 && move_mount(tree, "", AT_FDCWD, attach_path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        rc = fail("attach code on %s", attach_path);
+    close(tree);
+    if (setns(own_mntns, CLONE_NEWNS) < 0)
+        _exit(1); /* init must not serve another run from someone else's root */
+    return rc;
+}
+
+/* Binds the sandbox to a function's code for good: a read-only mount the JVM detached from the
+ * host's tree, kept in init's root and bound into every run's root from now on. */
+static int attach(struct msg *req)
+{
+    const char *path = msg_get(req, "path");
+    if (attach_path[0]) {
+        errno = 0;
+        return fail("code is attached already, at %s", attach_path);
+    }
+    if (req->nfds != 1 || !path || path[0] != '/' || strchr(path + 1, '/') || strlen(path) >= sizeof attach_path ||
+        strcmp(path, "/.") == 0 || strcmp(path, "/..") == 0 || !path[1]) {
+        errno = EINVAL;
+        return fail("bad attach request");
+    }
+    if (move_mount(req->fds[0], "", AT_FDCWD, ATTACH_SOURCE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return fail("attach code");
+    snprintf(attach_path, sizeof attach_path, "%s", path);
+    if (run.child && run.rooted)
+        return attach_to_current_run();
+    return 0;
+}
+
 static void on_request(void)
 {
     ssize_t n = msg_recv(ctl, in);
@@ -290,6 +333,15 @@ static void on_request(void)
     switch (in->buf[0]) {
     case OP_EXEC:
         start_run(in);
+        break;
+    case OP_ATTACH:
+        if (attach(in) < 0) {
+            send_error(ctl, g_err);
+        } else {
+            msg_start(out, OP_ATTACHED);
+            msg_send(ctl, out);
+        }
+        msg_close_fds(in);
         break;
     case OP_KILL:
         if (run.active) {

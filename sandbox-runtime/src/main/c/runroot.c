@@ -1,7 +1,7 @@
 /*
  * A run's fresh root, built by init inside the run process's own mount namespace (setns there
- * and back): a size-limited tmpfs as the overlay's upper layer over the read-only layers, init's
- * /proc and /dev moved in, then pivot_root, which takes the
+ * and back): a size-limited tmpfs as the overlay's upper layer over the read-only layers, the
+ * attached function code if any, init's /proc and /dev moved in, then pivot_root, which takes the
  * waiting run process's root and cwd along. Doing it from init leaves the run process nothing
  * but exec on the request path, whether the root is built ahead of it or on it.
  */
@@ -46,6 +46,30 @@ static int ensure_dir(const char *path, mode_t mode)
     return fail("mkdir %s", path);
 }
 
+/* The directory an attached mount goes on: made in the run's scratch when the image lacks it; an
+ * image's file or symlink there is refused rather than followed. */
+int attach_point(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return S_ISDIR(st.st_mode) ? 0 : fail("attach point %s is not a directory in the image", path);
+    if (errno != ENOENT || mkdir(path, 0755) < 0)
+        return fail("make attach point %s", path);
+    return 0;
+}
+
+/* The function code init holds (ATTACH_SOURCE) shown in this run's root too. */
+static int bind_attached(const char *attach_path)
+{
+    char dst[128];
+    snprintf(dst, sizeof dst, ROOT "%s", attach_path);
+    if (attach_point(dst) < 0)
+        return -1;
+    if (mount(ATTACH_SOURCE, dst, NULL, MS_BIND, NULL) < 0)
+        return fail("bind attached code on %s", attach_path);
+    return 0;
+}
+
 /* Init's /proc and /dev (with their masks and device binds) move into the new root: this mount
  * namespace is a private copy, so moving costs less than copying them again, and leaves fewer
  * mounts for the old root's detach. */
@@ -76,11 +100,13 @@ static int enter_root(void)
     return 0;
 }
 
-int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns)
+int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns, const char *attach_path)
 {
     if (setns(run_mntns, CLONE_NEWNS) < 0)
         return fail("enter the run's mount namespace");
     int rc = mount_scratch_root(cfg);
+    if (rc == 0 && attach_path)
+        rc = bind_attached(attach_path);
     if (rc == 0)
         rc = move_system_dirs(cfg);
     if (rc == 0)

@@ -117,7 +117,7 @@ static int mount_root_and_open_layers(const struct config *cfg, struct host_dirs
 /* 4. The skeleton: the read-only layers that each run's overlay uses, and mount points. */
 static int populate_skeleton(const struct config *cfg, const struct host_dirs *dirs)
 {
-    const char *names[] = { ".layers", "dev", "proc", ".scratch", ".root", NULL };
+    const char *names[] = { ".layers", "dev", "proc", ".scratch", ".root", ".attach", NULL };
     for (const char **d = names; *d; d++)
         if (mkdir(path_in(dirs->root, *d), 0755) < 0)
             return fail("mkdir %s", *d);

@@ -1,6 +1,7 @@
 package dev.flint.sandbox;
 
 import dev.flint.sandbox.internal.InitChannel;
+import dev.flint.sandbox.internal.sys.Syscalls;
 import dev.flint.sandbox.internal.NativeMessage;
 import dev.flint.sandbox.internal.cgroup.Cgroup;
 import dev.flint.sandbox.internal.cgroup.CgroupUsage;
@@ -21,11 +22,19 @@ public final class Sandbox implements AutoCloseable {
     private final InitChannel init;
     private final Cgroup cgroup;
     private final Consumer<String> onDestroy;
+    private static final java.util.regex.Pattern ATTACH_PATH = java.util.regex.Pattern.compile("/[A-Za-z0-9_.-]{1,60}");
+
+    private final Syscalls sys;
     private long oomKills;
     private volatile boolean destroyed;
+    /** The instance that is up, or null; guarded by this. */
+    private Instance instance;
+    /** What is attached, for messages; guarded by this. */
+    private String attached;
 
-    Sandbox(String id, SandboxSpec spec, InitChannel init, Cgroup cgroup, Consumer<String> onDestroy) {
+    Sandbox(String id, SandboxSpec spec, InitChannel init, Cgroup cgroup, Consumer<String> onDestroy, Syscalls sys) {
         this.id = id;
+        this.sys = sys;
         this.spec = spec;
         this.init = init;
         this.cgroup = cgroup;
@@ -57,9 +66,7 @@ public final class Sandbox implements AutoCloseable {
      * or the sandbox broke), never for what the process did.
      */
     public synchronized Execution run(ProcessSpec process) {
-        if (destroyed) {
-            throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
-        }
+        checkIdle();
         InitChannel.RunResult r;
         try {
             r = init.run(process);
@@ -70,10 +77,7 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         }
         NativeMessage done = r.done();
-        CgroupUsage usage = cgroup.usage();
-        cgroup.resetPeak();
-        long newOomKills = usage.oomKills() - oomKills;
-        oomKills = usage.oomKills();
+        Delta usage = takeUsage();
         String error = done.get("error").orElse("");
         if (!error.isEmpty() && !"exec".equals(done.get("stage").orElse(""))) {
             throw new SandboxException.Failed("sandbox " + id + " could not set up the run: " + error,
@@ -81,14 +85,25 @@ public final class Sandbox implements AutoCloseable {
         }
         int exit = (int) done.getLong("exit", -1);
         int signal = (int) done.getLong("signal", 0);
-        Outcome outcome = outcomeOf(done, error, newOomKills, signal);
+        Outcome outcome = outcomeOf(done, error, usage.newOomKills(), signal);
         Duration cpu = Duration.ofNanos(1000 * (done.getLong("utime_us", 0) + done.getLong("stime_us", 0)));
         return new Execution(outcome, outcome == Outcome.EXITED ? exit : -1, signal, error,
-                r.stdout(), r.stderr(), r.truncated(), new ResourceUsage(usage.peakMemoryBytes(), cpu),
+                r.stdout(), r.stderr(), r.truncated(), new ResourceUsage(usage.peakBytes(), cpu),
                 Duration.ofNanos(r.wallNanos()), r.firstOutputNanos() < 0 ? null : Duration.ofNanos(r.firstOutputNanos()));
     }
 
-    private static Outcome outcomeOf(NativeMessage done, String error, long newOomKills, int signal) {
+    /** Peak memory since the last call (then reset) and OOM kills since the last call. */
+    record Delta(long peakBytes, long newOomKills) {}
+
+    synchronized Delta takeUsage() {
+        CgroupUsage usage = cgroup.usage();
+        cgroup.resetPeak();
+        long newOomKills = usage.oomKills() - oomKills;
+        oomKills = usage.oomKills();
+        return new Delta(usage.peakMemoryBytes(), newOomKills);
+    }
+
+    static Outcome outcomeOf(NativeMessage done, String error, long newOomKills, int signal) {
         if (done.getLong("timeout", 0) == 1) {
             return Outcome.TIMED_OUT;
         }
@@ -102,6 +117,75 @@ public final class Sandbox implements AutoCloseable {
             return Outcome.EXEC_FAILED;
         }
         return signal != 0 ? Outcome.SIGNALED : Outcome.EXITED;
+    }
+
+    private void checkIdle() {
+        if (destroyed) {
+            throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
+        }
+        if (instance != null) {
+            throw new SandboxException.Failed("sandbox " + id + " has an instance running",
+                    "end it (kill) before running something else");
+        }
+    }
+
+    /**
+     * Starts a process that stays up across requests (instance mode): stdin is empty, fd 3 is a
+     * stream socket to the JVM, stdout and stderr go to the {@link Instance}'s listener. The
+     * process's {@code timeout} bounds its whole life. Until it ends the sandbox runs nothing else.
+     */
+    public synchronized Instance start(ProcessSpec process) {
+        checkIdle();
+        try {
+            instance = new Instance(this, init, init.start(process), sys);
+        } catch (RuntimeException e) {
+            destroyQuietly(e);
+            throw e;
+        }
+        return instance;
+    }
+
+    synchronized void instanceEnded(Instance ended) {
+        if (instance == ended) {
+            instance = null;
+        }
+    }
+
+    /**
+     * Binds the sandbox to a host directory for good (a function's code layer): a read-only,
+     * nosuid, nodev copy of its mount shows at {@code path} (one level below the root, such as
+     * {@code /code}) in the root of the run or instance that is up or prepared now and of every
+     * later one. Once per sandbox; a failure destroys the sandbox.
+     */
+    public synchronized void attach(java.nio.file.Path hostDir, String path) {
+        if (destroyed) {
+            throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
+        }
+        if (attached != null) {
+            throw new SandboxException.InvalidSpec("attach", "sandbox " + id + " has " + attached + " attached already",
+                    "a sandbox is bound to one function's code: use another sandbox");
+        }
+        if (!ATTACH_PATH.matcher(path).matches() || path.equals("/.") || path.equals("/..")) {
+            throw new SandboxException.InvalidSpec("attach", "'" + path + "' is not a directory right below /",
+                    "e.g. /code");
+        }
+        if (!hostDir.isAbsolute() || !java.nio.file.Files.isDirectory(hostDir)) {
+            throw new SandboxException.InvalidSpec("attach", hostDir + " is not an absolute path of a directory",
+                    "give a code layer's directory");
+        }
+        int tree = sys.detachedReadOnlyTree(hostDir.toString());
+        try {
+            init.attach(tree, path);
+        } catch (RuntimeException e) {
+            destroyQuietly(e);
+            throw e;
+        }
+        attached = hostDir + " at " + path;
+    }
+
+    /** Destroys the sandbox after a platform failure during an instance's conversation. */
+    void destroyAfter(RuntimeException cause) {
+        destroyQuietly(cause);
     }
 
     private void destroyQuietly(RuntimeException cause) {
@@ -129,6 +213,10 @@ public final class Sandbox implements AutoCloseable {
         }
         destroyed = true;
         try {
+            if (instance != null) {
+                instance.closeQuietly();
+                instance = null;
+            }
             init.close();
             cgroup.remove();
         } finally {

@@ -95,7 +95,7 @@ public final class SandboxRuntime implements AutoCloseable {
         try {
             channel = startInit(id, spec, cgroup);
             channel.awaitReady(SETUP_TIMEOUT);
-            Sandbox sandbox = new Sandbox(id, spec, channel, cgroup, live::remove);
+            Sandbox sandbox = new Sandbox(id, spec, channel, cgroup, live::remove, sys);
             live.put(id, sandbox);
             return sandbox;
         } catch (RuntimeException e) {

@@ -27,6 +27,8 @@ public final class InitChannel implements AutoCloseable {
     /** Guards {@link #closed} against {@link #kill()} from another thread. */
     private final Object lifecycle = new Object();
     private volatile boolean closed;
+    /** A DONE that came while the JVM waited for something else. */
+    private NativeMessage pendingDone;
 
     /** How a run ended, as init reported it, plus what the JVM collected. */
     public record RunResult(
@@ -69,6 +71,95 @@ public final class InitChannel implements AutoCloseable {
             throw new SandboxException.Failed("the sandbox's init exited", "destroy the sandbox and create a new one");
         }
         return NativeMessage.decode(buffer, r.length());
+    }
+
+    /**
+     * Attaches a detached mount (the caller's, closed here) at {@code path} of the current run's
+     * root and of every later one. A DONE that arrives meanwhile (a running instance ended) is kept
+     * for {@link #takeDone()}.
+     */
+    public void attach(int tree, String path) {
+        byte[] request = NativeMessage.builder(NativeMessage.ATTACH).put("path", path).build().encode();
+        try {
+            sys.send(control, request, request.length, tree);
+        } catch (SyscallException e) {
+            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
+                    "destroy the sandbox and create a new one", e);
+        } finally {
+            sys.close(tree);
+        }
+        long deadline = System.nanoTime() + GRACE.toNanos();
+        for (;;) {
+            long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            NativeMessage m = receive(Duration.ofMillis(left));
+            if (m == null) {
+                throw new SandboxException.Failed("the sandbox's init did not answer an attach",
+                        "the sandbox is broken: destroy it");
+            }
+            switch (m.op()) {
+                case NativeMessage.ATTACHED:
+                    return;
+                case NativeMessage.DONE:
+                    pendingDone = m;
+                    break;
+                default:
+                    String error = m.get("error").orElse(m.toString());
+                    throw new SandboxException.Failed("could not attach code: " + error, Hints.forNativeError(error));
+            }
+        }
+    }
+
+    /** The descriptors of a started instance, the JVM's ends: stdout, stderr and the channel. */
+    public record InstanceFds(int stdout, int stderr, int channel) {}
+
+    /**
+     * Starts a process that stays up across requests: stdin empty, stdout and stderr on pipes, fd 3
+     * a stream socket whose other end is returned. Init reports its end with a DONE.
+     */
+    public InstanceFds start(ProcessSpec spec) {
+        int[] in = sys.pipe();
+        int[] out = sys.pipe();
+        int[] err = sys.pipe();
+        int[] channel = sys.streamPair();
+        byte[] request = execRequest(spec).encode();
+        try {
+            sys.send(control, request, request.length, in[0], out[1], err[1], channel[1]);
+        } catch (SyscallException e) {
+            closeAll(out[0], err[0], channel[0]);
+            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
+                    "destroy the sandbox and create a new one", e);
+        } finally {
+            closeAll(in[0], in[1], out[1], err[1], channel[1]);
+        }
+        return new InstanceFds(out[0], err[0], channel[0]);
+    }
+
+    /** The control socket, for a caller polling it alongside an instance's descriptors. */
+    public int controlFd() {
+        return control;
+    }
+
+    /** Reads one message from init now readable on the control socket; keeps a DONE for {@link #takeDone()}. */
+    public NativeMessage readControl() {
+        Syscalls.Received r = sys.receive(control, buffer);
+        for (int fd : r.fds()) {
+            sys.close(fd);
+        }
+        if (r.length() == 0) {
+            throw new SandboxException.Failed("the sandbox's init exited", "destroy the sandbox and create a new one");
+        }
+        NativeMessage m = NativeMessage.decode(buffer, r.length());
+        if (m.op() == NativeMessage.DONE) {
+            pendingDone = m;
+        }
+        return m;
+    }
+
+    /** The DONE of an instance that ended, once, or null. */
+    public NativeMessage takeDone() {
+        NativeMessage d = pendingDone;
+        pendingDone = null;
+        return d;
     }
 
     /** Runs one process to its end and returns init's report and the output. */

@@ -22,6 +22,8 @@ public final class NativeMessage {
     public static final char EXEC = 'X';
     public static final char KILL = 'K';
     public static final char DONE = 'D';
+    public static final char ATTACH = 'A';
+    public static final char ATTACHED = 'B';
 
     private final char op;
     private final List<String[]> fields;

@@ -15,6 +15,7 @@ import com.sun.jna.StringArray;
 public final class LinuxSyscalls implements Syscalls {
 
     private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
     private static final int SOCK_SEQPACKET = 5;
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int O_CLOEXEC = 0x80000;
@@ -31,6 +32,14 @@ public final class LinuxSyscalls implements Syscalls {
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_OPEN_TREE = 428;
+    private static final long SYS_MOUNT_SETATTR = 442;
+    private static final int AT_FDCWD = -100;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int OPEN_TREE_CLONE = 1;
+    private static final long MOUNT_ATTR_RDONLY_NOSUID_NODEV = 0x1 | 0x2 | 0x4;
+    /** struct mount_attr: attr_set, attr_clr, propagation, userns_fd, all u64. */
+    private static final int MOUNT_ATTR_SIZE = 32;
     private static final int MAX_FDS = 4;
     /** Keeps the fd handed to posix_spawn's dup2 away from 3, where dup2 would be a no-op. */
     private static final int SPAWN_FD_FLOOR = 10;
@@ -81,6 +90,36 @@ public final class LinuxSyscalls implements Syscalls {
             throw failed("socketpair", e);
         }
         return sv;
+    }
+
+    @Override
+    public int[] streamPair() {
+        int[] sv = new int[2];
+        try {
+            Direct.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+        } catch (LastErrorException e) {
+            throw failed("socketpair", e);
+        }
+        return sv;
+    }
+
+    @Override
+    public int detachedReadOnlyTree(String path) {
+        int fd;
+        try {
+            fd = (int) Variadic.C.syscall(SYS_OPEN_TREE, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw failed("open_tree " + path, e);
+        }
+        try (Memory attr = new Memory(MOUNT_ATTR_SIZE)) {
+            attr.clear();
+            attr.setLong(0, MOUNT_ATTR_RDONLY_NOSUID_NODEV);
+            Variadic.C.syscall(SYS_MOUNT_SETATTR, fd, "", AT_EMPTY_PATH, attr, (long) MOUNT_ATTR_SIZE);
+            return fd;
+        } catch (LastErrorException e) {
+            close(fd);
+            throw failed("mount_setattr " + path, e);
+        }
     }
 
     @Override

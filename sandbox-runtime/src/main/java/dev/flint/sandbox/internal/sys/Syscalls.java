@@ -19,6 +19,15 @@ public interface Syscalls {
     /** A connected AF_UNIX SOCK_SEQPACKET pair, both ends close-on-exec. */
     int[] seqpacketPair();
 
+    /** A connected AF_UNIX SOCK_STREAM pair, both ends close-on-exec. */
+    int[] streamPair();
+
+    /**
+     * A detached copy of the directory tree at {@code path} (open_tree with OPEN_TREE_CLONE), made
+     * read-only, nosuid and nodev: a mount that can be handed to a sandbox's init to attach.
+     */
+    int detachedReadOnlyTree(String path);
+
     /** A pipe {read, write}, both ends close-on-exec. */
     int[] pipe();
 

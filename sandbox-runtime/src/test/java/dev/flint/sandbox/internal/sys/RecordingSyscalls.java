@@ -56,6 +56,20 @@ public final class RecordingSyscalls implements Syscalls {
     }
 
     @Override
+    public int[] streamPair() {
+        int[] p = {nextFd++, nextFd++};
+        calls.add("streampair " + p[0] + " " + p[1]);
+        return p;
+    }
+
+    @Override
+    public int detachedReadOnlyTree(String path) {
+        int fd = nextFd++;
+        calls.add("open_tree " + path + " " + fd);
+        return fd;
+    }
+
+    @Override
     public int[] pipe() {
         int[] p = {nextFd++, nextFd++};
         calls.add("pipe " + p[0] + " " + p[1]);
