@@ -47,7 +47,7 @@ public final class FunctionImages {
     }
 
     /** Packs the code as a layer (deterministically: the same code gives the same digest) and adds it to the store. */
-    static Layer codeLayer(ImageStore store, FunctionCode code) {
+    public static Layer codeLayer(ImageStore store, FunctionCode code) {
         try {
             if (code instanceof FunctionCode.Directory d) {
                 requireDirectory(d.path());

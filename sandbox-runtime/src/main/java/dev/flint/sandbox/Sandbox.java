@@ -183,6 +183,16 @@ public final class Sandbox implements AutoCloseable {
         attached = hostDir + " at " + path;
     }
 
+    /** The instance that is up, if any. */
+    public synchronized java.util.Optional<Instance> instance() {
+        return java.util.Optional.ofNullable(instance);
+    }
+
+    /** Whether a host directory is attached ({@link #attach}). */
+    public synchronized boolean attached() {
+        return attached != null;
+    }
+
     /** Destroys the sandbox after a platform failure during an instance's conversation. */
     void destroyAfter(RuntimeException cause) {
         destroyQuietly(cause);

@@ -6,6 +6,7 @@ import dev.flint.sandbox.Sandbox;
 import dev.flint.sandbox.SandboxRuntime;
 import dev.flint.sandbox.SandboxSpec;
 import java.time.InstantSource;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -39,10 +40,32 @@ public final class WarmPool implements AutoCloseable {
      */
     public static WarmPool start(SandboxRuntime runtime, PoolConfig config, Function<ImageLayers, SandboxSpec> specs,
             InstantSource clock) {
+        return start(runtime, config, specs, (image, sandbox) -> { }, clock);
+    }
+
+    /**
+     * A pool whose every new sandbox, stem cell or cold, is first handed to {@code prepare} (on the
+     * thread that created it: a refill thread or the acquiring caller), for instance to start a
+     * language runtime in it. A sandbox whose preparation throws is destroyed; the acquire that
+     * needed it gets the exception.
+     */
+    public static WarmPool start(SandboxRuntime runtime, PoolConfig config, Function<ImageLayers, SandboxSpec> specs,
+            BiConsumer<ImageLayers, Sandbox> prepare, InstantSource clock) {
         SandboxFactory<Sandbox> factory = new SandboxFactory<>() {
             @Override
             public Sandbox create(ImageLayers image) {
-                return runtime.create(specs.apply(image));
+                Sandbox sandbox = runtime.create(specs.apply(image));
+                try {
+                    prepare.accept(image, sandbox);
+                    return sandbox;
+                } catch (RuntimeException e) {
+                    try {
+                        sandbox.destroy();
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
             }
 
             @Override

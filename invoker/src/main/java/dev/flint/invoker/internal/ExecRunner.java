@@ -1,0 +1,101 @@
+package dev.flint.invoker.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flint.invoker.FunctionSpec;
+import dev.flint.invoker.Kind;
+import dev.flint.invoker.LogCollector;
+import dev.flint.invoker.Status;
+import dev.flint.sandbox.Execution;
+import dev.flint.sandbox.ProcessSpec;
+import dev.flint.sandbox.Sandbox;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Exec mode (DESIGN.md §6): one fresh process per invocation, in a fresh scratch root; the request
+ * JSON on stdin, the result as the last line of stdout, logs on stderr (and stdout's other lines);
+ * the environment carries the activation id, the function's name and the deadline.
+ */
+public final class ExecRunner {
+    /** Slack on top of logs and result, so the sandbox's cap never cuts what the collectors keep. */
+    private static final long OUTPUT_SLACK = 64 * 1024;
+
+    private final ObjectMapper json;
+    private final long maxResultBytes;
+
+    public ExecRunner(ObjectMapper json, long maxResultBytes) {
+        this.json = json;
+        this.maxResultBytes = maxResultBytes;
+    }
+
+    public RunReport run(Sandbox sandbox, FunctionSpec f, ActivationEnv env, ObjectNode payload, LogCollector logs) {
+        Instances.end(sandbox); // a stem cell of an image that also serves instance mode
+        ExecOutput output = new ExecOutput(logs, maxResultBytes);
+        ProcessSpec.Builder spec = ProcessSpec.builder(command(f))
+                .cwd(f.cwd())
+                .stdin(bytes(payload))
+                .timeout(f.limits().timeout())
+                .outputLimitBytes(f.limits().logBytes() + maxResultBytes + OUTPUT_SLACK)
+                .streamTo(output.stdout(), output.stderr());
+        for (Map.Entry<String, String> e : f.env().entrySet()) {
+            spec.env(e.getKey(), e.getValue());
+        }
+        env.variables().forEach(spec::env);
+        Execution e = sandbox.run(spec.build());
+        output.finish();
+        long peak = e.usage().peakMemoryBytes();
+        return switch (e.outcome()) {
+            case TIMED_OUT -> RunReport.failed(Status.TIMEOUT, Messages.timedOut(f.limits()), false, peak);
+            case OUT_OF_MEMORY -> RunReport.failed(Status.MEMORY_LIMIT, Messages.outOfMemory(f.limits()), false, peak);
+            case KILLED -> RunReport.failed(Status.PLATFORM_ERROR, "the activation was stopped by the platform", false, peak);
+            case EXEC_FAILED -> RunReport.failed(Status.DEVELOPER_ERROR, "the action could not start: " + e.error(), true, peak);
+            case SIGNALED -> RunReport.failed(Status.APPLICATION_ERROR, "the action was killed by signal " + e.signal(), true, peak);
+            case EXITED -> e.exitCode() != 0
+                    ? RunReport.failed(Status.APPLICATION_ERROR, "the action exited with status " + e.exitCode(), true, peak)
+                    : resultOf(output, peak);
+        };
+    }
+
+    private static List<String> command(FunctionSpec f) {
+        if (f.kind() == Kind.SHELL) {
+            return List.of("/bin/sh", FunctionSpec.CODE_PATH + "/" + f.entry());
+        }
+        return new ArrayList<>(f.command());
+    }
+
+    private byte[] bytes(ObjectNode payload) {
+        try {
+            return json.writeValueAsBytes(payload);
+        } catch (IOException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+    }
+
+    private RunReport resultOf(ExecOutput output, long peak) {
+        byte[] line = output.resultLine();
+        if (line == null) {
+            return RunReport.failed(Status.DEVELOPER_ERROR,
+                    "the action printed no result: the last line of its stdout must be a JSON object", true, peak);
+        }
+        if (output.resultTooLong()) {
+            return RunReport.failed(Status.DEVELOPER_ERROR, "the action's result exceeds " + maxResultBytes + " bytes", true, peak);
+        }
+        JsonNode result;
+        try {
+            result = json.readTree(line);
+        } catch (IOException e) {
+            result = null;
+        }
+        if (!(result instanceof ObjectNode object)) {
+            return RunReport.failed(Status.DEVELOPER_ERROR,
+                    "the action did not return a JSON object: the last line of its stdout is not one", true, peak);
+        }
+        // OpenWhisk's rule: a result with an "error" field is the application's error.
+        Status status = object.has("error") ? Status.APPLICATION_ERROR : Status.SUCCESS;
+        return new RunReport(status, object, true, peak);
+    }
+}

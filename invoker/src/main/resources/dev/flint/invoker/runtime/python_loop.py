@@ -1,0 +1,232 @@
+# Flint Python instance-mode launcher.
+#
+# Started inside a sandbox as `python3 -u -c "<this source>"`: loads the user's function once and
+# serves activations, one JSON object per line each way, on the AF_UNIX stream socket at fd 3.
+# After each activation it flushes the function's output, kills what the function left running,
+# empties the tmp directory, writes the end-of-activation marker to fd 1 and fd 2, and only then
+# answers. The Java invoker (dev.flint.invoker) is written against this protocol; change both.
+#
+# Test hooks, read once here: FLINT_TMP replaces the tmp directory to empty (default /tmp);
+# FLINT_NO_KILL_ALL=1 skips kill(-1), which outside a pid namespace would reach the caller's processes.
+# Everything the activations need is imported up front so the first one does not pay for it.
+import json
+import os
+import platform
+import signal
+import socket
+import stat
+import sys
+import traceback
+import types
+
+MARKER = b"XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX\n"
+TMP = os.environ.pop("FLINT_TMP", "/tmp")
+KILL_ALL = os.environ.pop("FLINT_NO_KILL_ALL", "") != "1"
+START_DIR = os.getcwd()
+
+# With -c, sys.path[0] is the working directory (/tmp): the function must not import from there.
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+
+# The only state kept between activations.
+loaded = {"path": None, "module": None}  # the function's code path and its module
+env_keys_set = set()  # environment keys the previous activation set, removed before the next
+
+
+class BadRequest(Exception):
+    pass
+
+
+def encode(obj):
+    """One protocol line; raises if obj is not strict JSON (NaN, sets, lone surrogates...)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def failure(status, error):
+    """A failure response line; the error is forced to one line of valid UTF-8."""
+    error = " ".join(str(error).split("\n")).encode("utf-8", "replace").decode("utf-8")
+    return encode({"status": status, "error": error})
+
+
+def describe(exc):
+    """'<ExceptionType>: <message>', or only the type when the message is empty."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def parse(line):
+    """The request object of one line, checked for the fields the launcher relies on."""
+    try:
+        request = json.loads(line)
+    except ValueError as e:
+        raise BadRequest(f"not JSON: {e}")
+    if not isinstance(request, dict):
+        raise BadRequest("not a JSON object")
+    if not isinstance(request.get("value"), dict):
+        raise BadRequest("'value' must be a JSON object")
+    for key in ("code", "main", "activation_id", "action_name", "namespace", "api_host"):
+        if request.get(key) is not None and not isinstance(request[key], str):
+            raise BadRequest(f"'{key}' must be a string")
+    env = request.get("env") or {}
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        raise BadRequest("'env' must be an object of strings")
+    return request
+
+
+def load(path):
+    """Runs the function's code (a .py file, or a directory with __main__.py) in a fresh module."""
+    modules_before = set(sys.modules)
+    try:
+        if os.path.isdir(path):
+            if path not in sys.path:
+                sys.path.insert(0, path)  # so __main__.py can import its siblings
+            file = os.path.join(path, "__main__.py")
+        else:
+            file = path
+        with open(file, "rb") as f:
+            source = f.read()
+        # Not "__main__", so the function's `if __name__ == "__main__":` block does not run.
+        module = types.ModuleType("__flint_action__")
+        module.__file__ = file
+        sys.modules[module.__name__] = module  # lets pickle and dataclasses find its classes
+        exec(compile(source, file, "exec"), module.__dict__)
+    except BaseException:
+        # Forget what the failed attempt imported, so a fixed sibling module is read again.
+        for name in set(sys.modules) - modules_before:
+            del sys.modules[name]
+        raise
+    loaded["path"], loaded["module"] = path, module
+
+
+def set_environment(request):
+    """Sets this activation's __OW_* and env variables; drops those of the previous one."""
+    for key in env_keys_set:
+        os.environ.pop(key, None)
+    env_keys_set.clear()
+    deadline = request.get("deadline")
+    if isinstance(deadline, float) and deadline.is_integer():
+        deadline = int(deadline)
+    values = {
+        "__OW_ACTIVATION_ID": request.get("activation_id"),
+        "__OW_ACTION_NAME": request.get("action_name"),
+        "__OW_NAMESPACE": request.get("namespace"),
+        "__OW_DEADLINE": None if deadline is None else str(deadline),
+        "__OW_API_HOST": request.get("api_host"),
+    }
+    values.update(request.get("env") or {})
+    for key, value in values.items():
+        if value is not None:
+            os.environ[key] = value
+            env_keys_set.add(key)
+
+
+def activate(line):
+    """Runs one activation and returns its response line."""
+    try:
+        request = parse(line)
+    except BadRequest as e:
+        return failure("developer error", f"bad request: {e}")
+    path, main_name = request.get("code"), request.get("main") or "main"
+    if path and path != loaded["path"]:
+        try:
+            load(path)
+        except BaseException as e:
+            traceback.print_exc()
+            return failure("developer error", f"cannot load {path}: {describe(e)}")
+    if loaded["module"] is None:
+        return failure("developer error", "no function loaded: the request has no 'code'")
+    main = getattr(loaded["module"], main_name, None)
+    if not callable(main):
+        failed_path, loaded["path"], loaded["module"] = loaded["path"], None, None  # load again
+        return failure("developer error", f"cannot load {failed_path}: no callable named '{main_name}'")
+    set_environment(request)
+    try:
+        result = main(request["value"])
+    except BaseException as e:  # SystemExit and KeyboardInterrupt too: the launcher lives on
+        traceback.print_exc()
+        return failure("application error", describe(e))
+    if not isinstance(result, dict):
+        return failure("developer error", f"the action did not return a JSON object: {type(result).__name__}")
+    try:
+        return encode({"status": "success", "result": result})
+    except Exception as e:
+        return failure("developer error", f"the action did not return a JSON object: {describe(e)}")
+
+
+def kill_leftovers():
+    """Kills every other process of this uid (in the sandbox's pid namespace), then reaps ours."""
+    if KILL_ALL:
+        try:
+            os.kill(-1, signal.SIGKILL)  # spares the caller itself and pid 1
+        except ProcessLookupError:
+            pass
+    while True:
+        try:
+            # After kill(-1) every child is dying: wait for each; otherwise take only the exited.
+            pid, _ = os.waitpid(-1, 0 if KILL_ALL else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def remove(path):
+    """Removes a file, link or directory tree without following links; chmods dirs back to u+rwx."""
+    if stat.S_ISDIR(os.lstat(path).st_mode):
+        os.chmod(path, 0o700)  # the function may have made it unreadable or unwritable
+        for entry in os.scandir(path):
+            remove(entry.path)
+        os.rmdir(path)
+    else:
+        os.unlink(path)
+
+
+def reset_tmp():
+    """Empties the tmp directory; a note on stderr names what could not be removed."""
+    failed = []
+    try:
+        for entry in os.scandir(TMP):
+            try:
+                remove(entry.path)
+            except Exception as e:
+                failed.append(f"{entry.path} ({describe(e)})")
+    except OSError as e:
+        failed.append(f"{TMP} ({describe(e)})")
+    if failed:
+        os.write(2, f"flint: could not empty {TMP}: {', '.join(failed)}\n".encode("utf-8", "replace"))
+
+
+def finish():
+    """What follows every activation, in this order, before its response is sent."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass  # the function may have closed or replaced it
+    kill_leftovers()
+    reset_tmp()
+    try:
+        os.chdir(START_DIR)  # the function may have moved into a directory that is now gone
+    except OSError:
+        pass
+    os.write(1, MARKER)
+    os.write(2, MARKER)
+
+
+def serve():
+    os.set_inheritable(3, False)  # programs the function runs must not hold the channel open
+    channel = socket.socket(fileno=3)
+    requests = channel.makefile("rb")
+    channel.sendall(encode({"ready": True, "python": platform.python_version()}))
+    for line in requests:  # ends at EOF: the invoker is done with this sandbox
+        response = activate(line)
+        finish()
+        channel.sendall(response)
+    sys.exit(0)
+
+
+serve()
