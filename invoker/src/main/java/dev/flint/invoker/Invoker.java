@@ -81,15 +81,9 @@ public final class Invoker implements AutoCloseable {
      *
      * @throws InvokerException.TooManyRequests when the function's queue is full
      * @throws InvokerException.QueueTimeout when the deadline passed while waiting
-     * @throws InvokerException.Invalid when the function asks for more memory than a sandbox has
      */
     public ActivationRecord invoke(Invocation invocation) {
         FunctionSpec f = invocation.function();
-        if (f.limits().memoryBytes() > config.sandboxMemoryBytes()) {
-            throw new InvokerException.Invalid("memory", "the function asks for " + (f.limits().memoryBytes() >> 20)
-                    + " MiB; this invoker's sandboxes have " + (config.sandboxMemoryBytes() >> 20) + " MiB",
-                    "lower the function's memory limit");
-        }
         Instant arrived = clock.instant();
         Instant queueDeadline = invocation.deadline() != null ? invocation.deadline() : arrived.plus(f.limits().timeout());
         try (ConcurrencyLimiter.Permit permit = admit(f, queueDeadline)) {
@@ -149,8 +143,11 @@ public final class Invoker implements AutoCloseable {
         return record;
     }
 
-    /** Shows the code in a sandbox that has not served the function yet; for instance mode, the runtime up. */
+    /** Gives a sandbox that has not served the function yet its memory limit and code; for instance mode, the runtime up. */
     private Instance prepare(Sandbox sandbox, FunctionSpec f) {
+        if (sandbox.memoryLimit() != f.limits().memoryBytes()) {
+            sandbox.limitMemory(f.limits().memoryBytes()); // a stem cell is made before its function is known
+        }
         if (f.code() != null && !sandbox.attached()) {
             sandbox.attach(f.code(), FunctionSpec.CODE_PATH);
         }

@@ -10,7 +10,8 @@ import dev.flint.pool.PoolConfig;
  * @param pool the warm pool's budgets and targets
  * @param pythonImage the layers of flint/python:3, whose stem cells hold a started interpreter; null
  *     when no Python functions are served
- * @param sandboxMemoryBytes the memory limit of every sandbox: a function may ask for at most this
+ * @param sandboxMemoryBytes the memory limit a stem cell is made with; a function that takes one
+ *     sets its own limit
  * @param cpus CPU cores each sandbox may use
  * @param pidsMax processes each sandbox may have
  * @param scratchBytes the size of each sandbox's writable scratch layer

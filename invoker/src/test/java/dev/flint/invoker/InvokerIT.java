@@ -206,6 +206,23 @@ class InvokerIT {
         ActivationRecord r = invoker.invoke(invocation(py, "{}"));
         assertEquals(Status.MEMORY_LIMIT, r.status(), describe(r));
 
+        FunctionSpec small = fx.python("small-py", """
+                def main(args):
+                    block = bytearray(96 << 20)
+                    return {"ok": len(block)}
+                """, Limits.defaults().withMemoryBytes(64L << 20));
+        ActivationRecord tooBig = invoker.invoke(invocation(small, "{}"));
+        assertEquals(Status.MEMORY_LIMIT, tooBig.status(), "a function's own limit holds below the stem cell's: " + describe(tooBig));
+
+        FunctionSpec big = fx.python("big-py", """
+                def main(args):
+                    block = bytearray(400 << 20)
+                    return {"ok": len(block)}
+                """, Limits.defaults().withMemoryBytes(512L << 20));
+        ActivationRecord fits = invoker.invoke(invocation(big, "{}"));
+        assertEquals(Status.SUCCESS, fits.status(), "and above it: " + describe(fits));
+        assertTrue(fits.peakMemoryBytes() > 400L << 20, describe(fits));
+
         FunctionSpec sh = fx.shell("hog-sh", "x=a; while true; do x=$x$x; done");
         ActivationRecord s = invoker.invoke(invocation(sh, "{}"));
         assertEquals(Status.MEMORY_LIMIT, s.status(), describe(s));

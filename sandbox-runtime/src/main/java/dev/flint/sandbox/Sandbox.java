@@ -24,7 +24,10 @@ public final class Sandbox implements AutoCloseable {
     private final Consumer<String> onDestroy;
     private static final java.util.regex.Pattern ATTACH_PATH = java.util.regex.Pattern.compile("/[A-Za-z0-9_.-]{1,60}");
 
+    private static final long MIN_MEMORY = 4L << 20;
+
     private final Syscalls sys;
+    private long memoryLimit;
     private long oomKills;
     private volatile boolean destroyed;
     /** The instance that is up, or null; guarded by this. */
@@ -35,6 +38,7 @@ public final class Sandbox implements AutoCloseable {
     Sandbox(String id, SandboxSpec spec, InitChannel init, Cgroup cgroup, Consumer<String> onDestroy, Syscalls sys) {
         this.id = id;
         this.sys = sys;
+        this.memoryLimit = spec.memoryBytes();
         this.spec = spec;
         this.init = init;
         this.cgroup = cgroup;
@@ -181,6 +185,27 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         }
         attached = hostDir + " at " + path;
+    }
+
+    /**
+     * Changes the sandbox's memory limit from now on (a pool's stem cell taken by a function with a
+     * limit of its own). Lowering it below what is in use makes the kernel reclaim, and fails when
+     * it cannot.
+     */
+    public synchronized void limitMemory(long bytes) {
+        if (destroyed) {
+            throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
+        }
+        if (bytes < MIN_MEMORY || bytes > SandboxSpec.MAX_MEMORY) {
+            throw new SandboxException.InvalidSpec("memory", bytes + " bytes is outside 4 MiB .. 1 TiB", "e.g. 256 MiB");
+        }
+        cgroup.changeMemoryLimit(memoryLimit, bytes);
+        memoryLimit = bytes;
+    }
+
+    /** The memory limit now: the spec's, or the last {@link #limitMemory}. */
+    public synchronized long memoryLimit() {
+        return memoryLimit;
     }
 
     /** The instance that is up, if any. */

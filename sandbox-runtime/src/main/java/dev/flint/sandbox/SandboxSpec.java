@@ -44,7 +44,7 @@ public record SandboxSpec(
 
     public static final long MIB = 1024L * 1024;
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
-    private static final long MAX_MEMORY = 1024L * 1024 * MIB; // 1 TiB: anything above is a typo
+    static final long MAX_MEMORY = 1024L * 1024 * MIB; // 1 TiB: anything above is a typo
     private static final int MAX_LAYERS = 64;
 
     public SandboxSpec {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -53,6 +54,27 @@ class LimitsIT {
 
     private static boolean v1() {
         return fx.runtime.cgroupMode().equals("v1");
+    }
+
+    @Test
+    void limitMemory_changesTheLimitOfALiveSandbox_upAndDown() {
+        try (Sandbox sb = fx.create(fx.spec().memoryBytes(32 * MIB).scratchBytes(8 * MIB).build())) {
+            // a 32 MiB string made by doubling (the old and new copies live at once): over the
+            // first limit, under the raised one
+            String fill = "awk 'BEGIN { s = \"x\"; for (i = 0; i < 25; i++) s = s s; print \"ok\" }'";
+            Execution tooSmall = sh(sb, fill);
+            assertEquals(Outcome.OUT_OF_MEMORY, tooSmall.outcome(), describe(tooSmall));
+
+            sb.limitMemory(256 * MIB);
+            assertEquals(String.valueOf(256 * MIB), readControl(sb.initPid(), "memory", v1() ? "memory.limit_in_bytes" : "memory.max"));
+            assertEquals(256 * MIB, sb.memoryLimit());
+            assertEquals("ok\n", shOk(sb, fill));
+
+            sb.limitMemory(32 * MIB);
+            assertEquals(String.valueOf(32 * MIB), readControl(sb.initPid(), "memory", v1() ? "memory.limit_in_bytes" : "memory.max"));
+            assertEquals(Outcome.OUT_OF_MEMORY, sh(sb, fill).outcome());
+            assertThrows(SandboxException.InvalidSpec.class, () -> sb.limitMemory(1024));
+        }
     }
 
     @Test

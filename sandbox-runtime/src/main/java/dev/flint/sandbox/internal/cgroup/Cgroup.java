@@ -36,6 +36,9 @@ public interface Cgroup {
      */
     void resetPeak();
 
+    /** Changes the memory limit (swap included) of the cgroup in use from {@code previous} to {@code bytes}. */
+    void changeMemoryLimit(long previous, long bytes);
+
     /**
      * Removes the cgroup (and any child cgroups below it) in every hierarchy, deepest first. A
      * cgroup whose last process is still exiting is busy for a moment: this retries for about

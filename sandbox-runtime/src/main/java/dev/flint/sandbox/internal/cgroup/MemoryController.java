@@ -36,6 +36,23 @@ final class MemoryController {
         }
     }
 
+    /**
+     * Changes the limit of a cgroup in use from {@code previous} to {@code bytes} (both non-zero).
+     * On v1 the memory+swap limit may never be below the memory limit, so going up it is raised
+     * first, and going down lowered last.
+     */
+    void changeLimit(Path dir, long previous, long bytes) {
+        if (version == CgroupVersion.V2 || bytes <= previous) {
+            applyLimit(dir, bytes);
+            return;
+        }
+        Path memsw = dir.resolve("memory.memsw.limit_in_bytes");
+        if (files.exists(memsw)) {
+            files.write(memsw, Long.toString(bytes));
+        }
+        files.write(dir.resolve("memory.limit_in_bytes"), Long.toString(bytes));
+    }
+
     /** The highest memory use since creation or the last {@link #resetPeak}, in bytes. */
     long peakBytes(Path dir) {
         if (version == CgroupVersion.V1) {

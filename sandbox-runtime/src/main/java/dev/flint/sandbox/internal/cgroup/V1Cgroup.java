@@ -60,6 +60,11 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
+    public void changeMemoryLimit(long previous, long bytes) {
+        memory.changeLimit(memoryDir(), previous, bytes);
+    }
+
+    @Override
     public void resetPeak() {
         memory.resetPeak(memoryDir());
     }

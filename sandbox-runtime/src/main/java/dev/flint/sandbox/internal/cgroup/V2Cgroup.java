@@ -56,6 +56,11 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
+    public void changeMemoryLimit(long previous, long bytes) {
+        memory.changeLimit(dir, previous, bytes);
+    }
+
+    @Override
     public void resetPeak() {
         memory.resetPeak(dir);
     }

@@ -62,6 +62,23 @@ class CgroupV1Test {
     }
 
     @Test
+    void changeMemoryLimit_upward_raisesMemswFirst_downward_lowersItLast() {
+        CgroupFixtures.hybridHost(root);
+        Cgroup cg = driver().create("flint/sb-1", LIMITS);
+        int before = fs.writes().size();
+
+        cg.changeMemoryLimit(64L << 20, 128L << 20);
+        cg.changeMemoryLimit(128L << 20, 32L << 20);
+
+        assertEquals(List.of(
+                written("memory/flint/sb-1/memory.memsw.limit_in_bytes", "134217728"),
+                written("memory/flint/sb-1/memory.limit_in_bytes", "134217728"),
+                written("memory/flint/sb-1/memory.limit_in_bytes", "33554432"),
+                written("memory/flint/sb-1/memory.memsw.limit_in_bytes", "33554432")),
+                fs.writes().subList(before, fs.writes().size()));
+    }
+
+    @Test
     void create_onKernelWithoutSwapAccounting_writesNoMemswLimit() {
         CgroupFixtures.hybridHost(root);
         CgroupFixtures.delete(root.resolve("memory/memory.memsw.limit_in_bytes"));
