@@ -16,7 +16,8 @@ import java.util.List;
  * turns an unterminated last line of each stream into a line too.
  *
  * <p>In instance mode a runtime ends each activation with the line {@value #MARKER} on both streams.
- * That line is not a log line: it sets {@link #markerSeen(String)}, and whatever follows it on that
+ * That line is not a log line: it sets {@link #markerSeen(String)} (also at the end of a line, where
+ * output without a final newline puts it; the text before it is kept), and whatever follows it on that
  * stream is dropped (it would belong to the next activation, which is not ours to keep). In exec mode
  * there are no markers: the caller accepts everything and calls {@link #finish()} when the process
  * has exited.
@@ -97,7 +98,7 @@ public final class LogCollector {
 
     /**
      * Ends the activation's logs: the unterminated last line of each stream, if any, becomes a line
-     * (or counts as the marker if it is exactly the marker). Nothing may be accepted afterwards;
+     * (or counts as the marker if it ends with the marker). Nothing may be accepted afterwards;
      * calling it again does nothing.
      */
     public void finish() {
@@ -147,10 +148,20 @@ public final class LogCollector {
     private void completeLine(StreamState state) {
         Instant now = clock.instant();
         boolean overflowed = state.overflowed;
+        boolean marker = state.endsWithMarker();
         byte[] pending = state.take();
-        if (!overflowed && Arrays.equals(pending, MARKER_BYTES)) {
+        if (marker) {
+            // The marker ends the stream's logs; output without a final newline puts it at the end
+            // of the function's last line, which still counts.
             state.markerSeen = true;
-            return;
+            if (overflowed) {
+                pending = Arrays.copyOf(pending, 0); // the line before it was too long to keep anyway
+            } else {
+                pending = Arrays.copyOf(pending, pending.length - MARKER_BYTES.length);
+            }
+            if (pending.length == 0 && !overflowed) {
+                return;
+            }
         }
         if (truncatedAt != null) {
             return;
@@ -214,6 +225,9 @@ public final class LogCollector {
         int length;
         boolean overflowed;
         boolean markerSeen;
+        /** The last bytes of the pending line, kept even past the cap, to find a marker at its end. */
+        final byte[] tail = new byte[MARKER_BYTES.length];
+        int tailLength;
 
         StreamState(String name) {
             this.name = name;
@@ -221,6 +235,7 @@ public final class LogCollector {
 
         /** Appends up to {@code cap} pending bytes in all; past that only notes that bytes were lost. */
         void append(byte[] chunk, int from, int count, long cap) {
+            keepTail(chunk, from, count);
             int limit = (int) Math.min(cap, Integer.MAX_VALUE - 8);
             int room = Math.max(0, limit - length);
             int kept = Math.min(count, room);
@@ -238,9 +253,27 @@ public final class LogCollector {
             length += kept;
         }
 
+        private void keepTail(byte[] chunk, int from, int count) {
+            int n = tail.length;
+            if (count >= n) {
+                System.arraycopy(chunk, from + count - n, tail, 0, n);
+                tailLength = n;
+                return;
+            }
+            int keep = Math.min(tailLength, n - count);
+            System.arraycopy(tail, tailLength - keep, tail, 0, keep);
+            System.arraycopy(chunk, from, tail, keep, count);
+            tailLength = keep + count;
+        }
+
+        boolean endsWithMarker() {
+            return tailLength == tail.length && Arrays.equals(tail, MARKER_BYTES);
+        }
+
         /** The pending line's bytes, leaving nothing pending. */
         byte[] take() {
             byte[] line = Arrays.copyOf(pending, length);
+            tailLength = 0;
             length = 0;
             overflowed = false;
             if (pending.length > INITIAL_PENDING * 16) {

@@ -36,6 +36,25 @@ class LogCollectorTest {
     }
 
     @Test
+    void aMarker_atTheEndOfAnUnterminatedLine_endsTheStream_andKeepsTheTextBeforeIt() {
+        LogCollector logs = new LogCollector(1 << 20, clock);
+        logs.accept("stdout", bytes("no newline" + MARKER.substring(0, 10)));
+        logs.accept("stdout", bytes(MARKER.substring(10) + "\nnext activation\n"));
+
+        assertTrue(logs.markerSeen("stdout"));
+        assertEquals(List.of("no newline"), texts(logs));
+    }
+
+    @Test
+    void aMarker_afterALineTooLongToKeep_stillEndsTheStream_andTheLogsAreMarkedTruncated() {
+        LogCollector logs = new LogCollector(100, clock);
+        logs.accept("stderr", bytes("x".repeat(5000) + MARKER + "\n"));
+
+        assertTrue(logs.markerSeen("stderr"));
+        assertTrue(logs.truncated());
+    }
+
+    @Test
     void oneChunk_withManyLines_givesEachLine_includingEmptyOnes() {
         LogCollector logs = new LogCollector(1 << 20, clock);
         byte[] chunk = bytes("xxa\nb\n\nc\nyy");
@@ -85,11 +104,13 @@ class LogCollectorTest {
     }
 
     @Test
-    void aLineOnlyContainingTheMarker_isTheMarker_notALongerOrShorterOne() {
+    void aLineEndingInTheMarker_isTheMarker_butNotOneWithTextAfterIt_orAShorterOne() {
         LogCollector logs = new LogCollector(1 << 20, clock);
-        logs.accept("stdout", bytes(" " + MARKER + "\n" + MARKER + "X\n"));
+        logs.accept("stdout", bytes(MARKER + "X\n" + MARKER.substring(1) + "\n"));
         assertFalse(logs.markerSeen("stdout"));
-        assertEquals(List.of(" " + MARKER, MARKER + "X"), texts(logs));
+        logs.accept("stdout", bytes(" " + MARKER + "\n"));
+        assertTrue(logs.markerSeen("stdout"));
+        assertEquals(List.of(MARKER + "X", MARKER.substring(1), " "), texts(logs));
     }
 
     @Test
