@@ -25,30 +25,28 @@ public final class ExecOutput {
 
     /** Where the process's stdout goes. */
     public OutputStream stdout() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                stdoutBytes(b, off, len);
-            }
-        };
+        return sink(this::stdoutBytes);
     }
 
     /** Where the process's stderr goes. */
     public OutputStream stderr() {
+        return sink((b, off, len) -> logs.accept("stderr", b, off, len));
+    }
+
+    private interface Bytes {
+        void write(byte[] b, int off, int len);
+    }
+
+    private static OutputStream sink(Bytes target) {
         return new OutputStream() {
             @Override
             public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
+                target.write(new byte[] {(byte) b}, 0, 1);
             }
 
             @Override
             public void write(byte[] b, int off, int len) {
-                logs.accept("stderr", b, off, len);
+                target.write(b, off, len);
             }
         };
     }
