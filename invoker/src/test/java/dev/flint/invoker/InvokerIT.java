@@ -69,7 +69,23 @@ class InvokerIT {
         if (fx != null) {
             fx.close();
             assertEquals(List.of(), mountsMentioning(tmp.toString()), "mounts left behind");
+            assertEquals(List.of(), cgroupsNamed("flint-it-invoker"), "cgroups left behind");
+            assertEquals(List.of(), launchersRunning(), "Python launchers left running");
         }
+    }
+
+    private static List<Path> cgroupsNamed(String name) {
+        try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            return controllers.map(c -> c.resolve(name)).filter(Files::exists).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static List<Long> launchersRunning() {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("Flint Python instance-mode launcher"))
+                .map(ProcessHandle::pid).toList();
     }
 
     private static List<String> mountsMentioning(String text) {
