@@ -21,7 +21,19 @@ import types
 
 MARKER = b"XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX\n"
 TMP = os.environ.pop("FLINT_TMP", "/tmp")
-KILL_ALL = os.environ.pop("FLINT_NO_KILL_ALL", "") != "1"
+
+
+def in_flint_sandbox():
+    """kill(-1) is safe only where pid 1 is Flint's init, that is in a sandbox's own pid namespace:
+    anywhere else (a launcher started by hand on a host) it would reach every process of the uid."""
+    try:
+        with open("/proc/1/comm") as f:
+            return f.read().strip() == "flint-init"
+    except OSError:
+        return False
+
+
+KILL_ALL = os.environ.pop("FLINT_NO_KILL_ALL", "") != "1" and in_flint_sandbox()
 START_DIR = os.getcwd()
 
 # With -c, sys.path[0] is the working directory (/tmp): the function must not import from there.

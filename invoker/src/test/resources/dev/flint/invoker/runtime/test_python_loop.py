@@ -462,12 +462,36 @@ class LauncherTest(unittest.TestCase):
                 subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60 & wait"], start_new_session=True)
                 return {"me": os.getpid()}
         """)
-        # unshare forks the launcher as pid 2 of a new namespace; unshare's child sh stays pid 1.
-        launcher = self.start(prefix=["unshare", "-Urpf", "--mount-proc", "sh", "-c", '"$@"; :', "sh"],
+        # unshare forks the launcher as pid 2 of a new namespace; unshare's child, a copy of sh
+        # named flint-init (the launcher kills all only under Flint's init), stays pid 1.
+        init = self.code / "flint-init"
+        shutil.copy(shutil.which("sh"), init)
+        launcher = self.start(prefix=["unshare", "-Urpf", "--mount-proc", str(init), "-c", '"$@"; :', "sh"],
                               extra_env={"FLINT_NO_KILL_ALL": "0"})
         me = str(launcher.call({}, code=code)["result"]["me"])
         alive = launcher.call({"check": True}, code=code)["result"]["alive"]
         self.assertEqual(sorted(["1", me]), alive)
+
+    @unittest.skipUnless(shutil.which("unshare") and subprocess.run(
+        ["unshare", "-Urpf", "true"], capture_output=True).returncode == 0,
+        "needs unshare with user and pid namespaces")
+    def test_killAll_isNotTried_wherePid1IsNotFlintsInit(self):
+        code = self.function("""
+            import subprocess
+            children = []
+            def main(args):
+                if args.get("check"):
+                    return {"alive": children[0].poll() is None}
+                children.append(subprocess.Popen(["sleep", "60"]))
+                return {}
+        """)
+        # FLINT_NO_KILL_ALL=0 asks for kill(-1), but pid 1 is a plain sh, not flint-init: it must not
+        # happen. (In a pid namespace of its own, so that a broken guard cannot reach the host.)
+        launcher = self.start(prefix=["unshare", "-Urpf", "--mount-proc", "sh", "-c", '"$@"; :', "sh"],
+                              extra_env={"FLINT_NO_KILL_ALL": "0"})
+        launcher.call({}, code=code)
+        response = launcher.call({"check": True}, code=code)
+        self.assertTrue(response.get("result", {}).get("alive"), response)
 
     # -- protocol errors and end -------------------------------------------------------------
 
