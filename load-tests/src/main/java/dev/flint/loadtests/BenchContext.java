@@ -10,6 +10,8 @@ import java.util.Map;
 
 /** What every scenario gets: the rootfs, a work dir, quick mode, progress output, raw samples. */
 final class BenchContext {
+    /** The cgroup below which {@link #runtime()}'s sandboxes get theirs ({@code <parent>/<runtime>/<sandbox>}). */
+    static final String CGROUP_PARENT = "flint-bench";
     private final Path rootfs;
     private final Path work;
     private final boolean quick;
@@ -37,7 +39,7 @@ final class BenchContext {
     }
 
     SandboxRuntime runtime() {
-        return SandboxRuntime.start(RuntimeConfig.defaults().withStateDir(work.resolve("state")).withCgroupParent("flint-bench"));
+        return SandboxRuntime.start(RuntimeConfig.defaults().withStateDir(work.resolve("state")).withCgroupParent(CGROUP_PARENT));
     }
 
     /** Prints "scenario: done/total" at most every half second. */

@@ -20,9 +20,10 @@ import picocli.CommandLine.Parameters;
         description = "Measure Flint against its baselines in one run and write docs/bench/ (latest.md, latest.svg, run-*.json).")
 public final class BenchMain implements Callable<Integer> {
     private static final List<Scenario> ALL = List.of(new SandboxStartScenario(), new PoolFillScenario(), new IdleMemoryScenario(),
-            new LayerImportScenario(), new CodeLayerScenario());
+            new LayerImportScenario(), new CodeLayerScenario(), new InvokeShellScenario(), new InvokePythonFirstScenario(),
+            new InvokePythonWarmScenario(), new IdlePythonScenario());
 
-    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory, layer-import, code-layer.")
+    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory, layer-import, code-layer, invoke-shell, invoke-python-first, invoke-python-warm, idle-python.")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "Run each scenario briefly: proves the benchmarks work, figures are rough.")
@@ -59,7 +60,7 @@ public final class BenchMain implements Callable<Integer> {
         for (String n : names) {
             chosen.add(ALL.stream().filter(s -> s.name().equals(n)).findFirst()
                     .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(this),
-                            "unknown scenario " + n + "; known: sandbox-start, pool-fill, idle-memory, layer-import, code-layer")));
+                            "unknown scenario " + n + "; known: " + String.join(", ", ALL.stream().map(Scenario::name).toList()))));
         }
         if (chosen.isEmpty()) {
             chosen.addAll(ALL);

@@ -78,7 +78,7 @@ final class IdleMemoryScenario implements Scenario {
         return used * 1024;
     }
 
-    private static long pssOf(int pid) {
+    static long pssOf(int pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
                 if (line.startsWith("Pss:")) {
