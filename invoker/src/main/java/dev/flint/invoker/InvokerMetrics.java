@@ -42,36 +42,48 @@ public final class InvokerMetrics {
         this.registry = registry;
     }
 
+    /** The meters of one (status, kind, start) combination, built once: registering costs more than recording. */
+    private record Meters(Counter count, Timer duration, Timer waiting, Timer init, DistributionSummary memory) {}
+
+    private record MeterKey(Status status, String kind, StartKind start) {}
+
+    private final java.util.concurrent.ConcurrentHashMap<MeterKey, Meters> meters = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Counts and times one finished activation of the given kind (as {@link Kind#canonical()}). */
     public void recorded(ActivationRecord r, String kind) {
-        String start = r.startKind().text();
-        Counter.builder("flint.invocations")
-                .description("activations finished")
-                .tags("status", r.status().text(), "kind", kind, "start", start)
-                .register(registry)
-                .increment();
-        Timer.builder("flint.invocation.duration")
-                .description("how long activations ran")
-                .tags("kind", kind, "start", start)
-                .publishPercentileHistogram()
-                .register(registry)
-                .record(r.duration());
-        Timer.builder("flint.invocation.wait")
-                .description("how long activations waited for a free concurrency slot")
-                .tags("kind", kind)
-                .register(registry)
-                .record(r.waitTime());
-        Timer.builder("flint.invocation.init")
-                .description("how long sandboxes and function code took to start")
-                .tags("kind", kind, "start", start)
-                .register(registry)
-                .record(r.initTime());
-        DistributionSummary.builder("flint.invocation.memory.peak")
-                .description("peak memory use of activations' sandboxes")
-                .baseUnit("bytes")
-                .tags("kind", kind)
-                .register(registry)
-                .record(r.peakMemoryBytes());
+        Meters m = meters.computeIfAbsent(new MeterKey(r.status(), kind, r.startKind()), this::register);
+        m.count().increment();
+        m.duration().record(r.duration());
+        m.waiting().record(r.waitTime());
+        m.init().record(r.initTime());
+        m.memory().record(r.peakMemoryBytes());
+    }
+
+    private Meters register(MeterKey key) {
+        String start = key.start().text();
+        return new Meters(
+                Counter.builder("flint.invocations")
+                        .description("activations finished")
+                        .tags("status", key.status().text(), "kind", key.kind(), "start", start)
+                        .register(registry),
+                Timer.builder("flint.invocation.duration")
+                        .description("how long activations ran")
+                        .tags("kind", key.kind(), "start", start)
+                        .publishPercentileHistogram()
+                        .register(registry),
+                Timer.builder("flint.invocation.wait")
+                        .description("how long activations waited for a free concurrency slot")
+                        .tags("kind", key.kind())
+                        .register(registry),
+                Timer.builder("flint.invocation.init")
+                        .description("how long sandboxes and function code took to start")
+                        .tags("kind", key.kind(), "start", start)
+                        .register(registry),
+                DistributionSummary.builder("flint.invocation.memory.peak")
+                        .description("peak memory use of activations' sandboxes")
+                        .baseUnit("bytes")
+                        .tags("kind", key.kind())
+                        .register(registry));
     }
 
     /** As {@link #recorded(ActivationRecord, String)} with the kind's canonical name. */

@@ -73,9 +73,12 @@ public final class WarmPool implements AutoCloseable {
                 sandbox.destroy();
             }
 
+            /** Per image, once: the spec function may check the layers on disk. */
+            private final java.util.concurrent.ConcurrentHashMap<ImageLayers, Long> memory = new java.util.concurrent.ConcurrentHashMap<>();
+
             @Override
             public long memoryBytes(ImageLayers image) {
-                return specs.apply(image).memoryBytes();
+                return memory.computeIfAbsent(image, i -> specs.apply(i).memoryBytes());
             }
         };
         return new WarmPool(new PoolCore<>(factory, config, clock));

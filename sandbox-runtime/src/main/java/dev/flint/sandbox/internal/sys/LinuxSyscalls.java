@@ -199,16 +199,15 @@ public final class LinuxSyscalls implements Syscalls {
 
     @Override
     public int read(int fd, byte[] buffer, int length) {
-        try (Memory m = new Memory(Math.max(1, length))) {
-            while (true) {
-                try {
-                    int n = (int) Direct.read(fd, m, length);
-                    m.read(0, buffer, 0, n);
-                    return n;
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != SyscallException.EINTR) {
-                        throw failed("read " + fd, e);
-                    }
+        Memory m = scratch(length);
+        while (true) {
+            try {
+                int n = (int) Direct.read(fd, m, length);
+                m.read(0, buffer, 0, n);
+                return n;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != SyscallException.EINTR) {
+                    throw failed("read " + fd, e);
                 }
             }
         }
@@ -216,22 +215,38 @@ public final class LinuxSyscalls implements Syscalls {
 
     @Override
     public int write(int fd, byte[] buffer, int offset, int length) {
-        try (Memory m = new Memory(Math.max(1, length))) {
-            m.write(0, buffer, offset, length);
-            while (true) {
-                try {
-                    return (int) Direct.write(fd, m, length);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() == SyscallException.EAGAIN) {
-                        return -1;
-                    }
-                    if (e.getErrorCode() != SyscallException.EINTR) {
-                        throw failed("write " + fd, e);
-                    }
+        Memory m = scratch(length);
+        m.write(0, buffer, offset, length);
+        while (true) {
+            try {
+                return (int) Direct.write(fd, m, length);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == SyscallException.EAGAIN) {
+                    return -1;
+                }
+                if (e.getErrorCode() != SyscallException.EINTR) {
+                    throw failed("write " + fd, e);
                 }
             }
         }
     }
+
+    /**
+     * This thread's native buffer of at least {@code length} bytes, for read, write and poll: the
+     * warm path calls them several times per invocation, and a native allocation (with its cleaner)
+     * per call cost more than the call.
+     */
+    private static Memory scratch(long length) {
+        Memory m = SCRATCH.get();
+        if (m.size() < length) {
+            m = new Memory(Math.max(length, 2 * m.size()));
+            SCRATCH.set(m);
+        }
+        return m;
+    }
+
+    private static final ThreadLocal<Memory> SCRATCH = ThreadLocal.withInitial(() -> new Memory(64 * 1024));
+    private static final ThreadLocal<Memory> POLL_FDS = ThreadLocal.withInitial(() -> new Memory(8L * 16));
 
     @Override
     public void setNonBlocking(int fd) {
@@ -245,7 +260,8 @@ public final class LinuxSyscalls implements Syscalls {
 
     @Override
     public int poll(int[] fds, short[] events, short[] revents, int timeoutMillis) {
-        try (Memory m = new Memory(8L * fds.length)) {
+        Memory m = fds.length <= 16 ? POLL_FDS.get() : new Memory(8L * fds.length);
+        {
             for (int i = 0; i < fds.length; i++) {
                 m.setInt(8L * i, fds[i]);
                 m.setShort(8L * i + 4, events[i]);
