@@ -4,7 +4,7 @@ import dev.flint.sandbox.internal.InitChannel;
 import dev.flint.sandbox.internal.sys.Syscalls;
 import dev.flint.sandbox.internal.NativeMessage;
 import dev.flint.sandbox.internal.cgroup.Cgroup;
-import dev.flint.sandbox.internal.cgroup.CgroupUsage;
+import dev.flint.sandbox.internal.cgroup.MemoryUsage;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -43,7 +43,7 @@ public final class Sandbox implements AutoCloseable {
         this.init = init;
         this.cgroup = cgroup;
         this.onDestroy = onDestroy;
-        this.oomKills = cgroup.usage().oomKills();
+        this.oomKills = cgroup.memoryUsage().oomKills();
     }
 
     public String id() {
@@ -100,11 +100,11 @@ public final class Sandbox implements AutoCloseable {
     record Delta(long peakBytes, long newOomKills) {}
 
     synchronized Delta takeUsage() {
-        CgroupUsage usage = cgroup.usage();
+        MemoryUsage usage = cgroup.memoryUsage();
         cgroup.resetPeak();
         long newOomKills = usage.oomKills() - oomKills;
         oomKills = usage.oomKills();
-        return new Delta(usage.peakMemoryBytes(), newOomKills);
+        return new Delta(usage.peakBytes(), newOomKills);
     }
 
     static Outcome outcomeOf(NativeMessage done, String error, long newOomKills, int signal) {

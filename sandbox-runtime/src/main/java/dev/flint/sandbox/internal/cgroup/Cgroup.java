@@ -30,6 +30,9 @@ public interface Cgroup {
     /** Peak memory, CPU time and OOM kills, read now. */
     CgroupUsage usage();
 
+    /** Peak memory and OOM kills, through control files kept open (it is read after every request). */
+    MemoryUsage memoryUsage();
+
     /**
      * Restarts the peak-memory count. v1 always can; v2 only on kernels 6.12 and later, elsewhere
      * this does nothing.

@@ -33,6 +33,21 @@ interface CgroupFs {
      */
     void write(Path file, String value) throws IOException;
 
+    /**
+     * A control file kept open, for files read or written on every request (a sandbox's peak
+     * memory): each {@link Control#read()} re-reads it from the start, without the open and close.
+     */
+    Control open(Path file, boolean writable) throws IOException;
+
+    /** An open control file. Not thread-safe; close it before its cgroup is removed. */
+    interface Control extends java.io.Closeable {
+        /** The whole content, read again now. */
+        String read() throws IOException;
+
+        /** Writes the value in a single write, as {@link CgroupFs#write} does. */
+        void write(String value) throws IOException;
+    }
+
     /** Makes one directory; true if this call made it, false if it already existed. */
     boolean mkdir(Path dir) throws IOException;
 

@@ -81,13 +81,43 @@ final class ControlFiles {
      * memory.oom_control); empty when no line has that key.
      */
     OptionalLong readKeyed(Path file, String key) {
-        for (String line : read(file).split("\n")) {
+        return keyed(file, read(file), key);
+    }
+
+    /** {@link #readKeyed} of content already read. */
+    static OptionalLong keyed(Path file, String content, String key) {
+        for (String line : content.split("\n")) {
             String[] fields = line.trim().split("\\s+");
             if (fields.length == 2 && fields[0].equals(key)) {
                 return OptionalLong.of(parseLong(file, fields[1]));
             }
         }
         return OptionalLong.empty();
+    }
+
+    /** A number read from an open control file, e.g. memory.max_usage_in_bytes. */
+    static long number(Path file, String content) {
+        return parseLong(file, content.trim());
+    }
+
+    /** Opens a control file to keep (see {@link CgroupFs#open}). */
+    CgroupFs.Control open(Path file, boolean writable) {
+        try {
+            return fs.open(file, writable);
+        } catch (IOException e) {
+            throw new SandboxException.Failed("cannot open " + file + ": " + reason(e),
+                    "check that the cgroup still exists and its controller is mounted", e);
+        }
+    }
+
+    /** Reads an open control file, with the errors of {@link #read}. */
+    static String read(Path file, CgroupFs.Control control) {
+        try {
+            return control.read();
+        } catch (IOException e) {
+            throw new SandboxException.Failed("cannot read " + file + ": " + reason(e),
+                    "check that the cgroup still exists and its controller is mounted", e);
+        }
     }
 
     /** The pids listed in a cgroup.procs file; empty when the file does not exist. */
@@ -123,7 +153,7 @@ final class ControlFiles {
         return reason.toLowerCase(Locale.ROOT);
     }
 
-    private static boolean isUnsupported(IOException e) {
+    static boolean isUnsupported(IOException e) {
         String reason = reason(e);
         return reason.contains("invalid argument") || reason.contains("operation not permitted")
                 || reason.contains("permission denied");

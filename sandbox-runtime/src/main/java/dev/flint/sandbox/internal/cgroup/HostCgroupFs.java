@@ -51,6 +51,41 @@ final class HostCgroupFs implements CgroupFs {
     }
 
     @Override
+    public Control open(Path file, boolean writable) throws IOException {
+        // read-only control files refuse an open for writing even to root
+        FileChannel channel = writable
+                ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(file, StandardOpenOption.READ);
+        return new Control() {
+            private final ByteBuffer buffer = ByteBuffer.allocate(4096);
+
+            @Override
+            public String read() throws IOException {
+                buffer.clear();
+                // pread at 0: cgroupfs regenerates the content for a read from the start
+                while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0) {
+                    // a control file fits one buffer; loop for short reads
+                }
+                return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+            }
+
+            @Override
+            public void write(String value) throws IOException {
+                ByteBuffer bytes = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+                channel.write(bytes, 0);
+                if (bytes.hasRemaining()) {
+                    throw new IOException("short write of " + value.length() + " bytes to " + file);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
+    }
+
+    @Override
     public boolean mkdir(Path dir) throws IOException {
         try {
             Files.createDirectory(dir);

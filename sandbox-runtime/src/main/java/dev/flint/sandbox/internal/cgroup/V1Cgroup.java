@@ -14,6 +14,8 @@ final class V1Cgroup implements Cgroup {
     private final ControlFiles files;
     private final CgroupTree tree;
     private final MemoryController memory;
+    /** Opened on first use; guarded by this. */
+    private MemoryProbe probe;
     private final CpuController cpu;
     private final PidsController pidsController;
 
@@ -65,13 +67,34 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
-    public void resetPeak() {
-        memory.resetPeak(memoryDir());
+    public synchronized MemoryUsage memoryUsage() {
+        MemoryProbe p = probe();
+        return new MemoryUsage(p.peakBytes(), p.oomKills());
+    }
+
+    @Override
+    public synchronized void resetPeak() {
+        probe().resetPeak();
+    }
+
+    private MemoryProbe probe() {
+        if (probe == null) {
+            probe = MemoryProbe.open(CgroupVersion.V1, files, memoryDir());
+        }
+        return probe;
+    }
+
+    private synchronized void closeProbe() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
     }
 
     /** Tries every hierarchy even when one fails, so a crash clean-up removes what it can. */
     @Override
     public void remove() {
+        closeProbe();
         long deadline = CgroupTree.removalDeadline();
         SandboxException first = null;
         for (Path dir : dirs()) {

@@ -11,6 +11,8 @@ final class V2Cgroup implements Cgroup {
     private final ControlFiles files;
     private final CgroupTree tree;
     private final MemoryController memory;
+    /** Opened on first use; guarded by this. */
+    private MemoryProbe probe;
     private final CpuController cpu;
     private final PidsController pids;
 
@@ -61,12 +63,33 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
-    public void resetPeak() {
-        memory.resetPeak(dir);
+    public synchronized MemoryUsage memoryUsage() {
+        MemoryProbe p = probe();
+        return new MemoryUsage(p.peakBytes(), p.oomKills());
+    }
+
+    @Override
+    public synchronized void resetPeak() {
+        probe().resetPeak();
+    }
+
+    private MemoryProbe probe() {
+        if (probe == null) {
+            probe = MemoryProbe.open(CgroupVersion.V2, files, dir);
+        }
+        return probe;
+    }
+
+    private synchronized void closeProbe() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
     }
 
     @Override
     public void remove() {
+        closeProbe();
         tree.removeSubtree(dir, CgroupTree.removalDeadline());
     }
 

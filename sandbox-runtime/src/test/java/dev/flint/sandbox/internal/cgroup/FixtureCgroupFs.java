@@ -97,6 +97,31 @@ final class FixtureCgroupFs implements CgroupFs {
     }
 
     @Override
+    public Control open(Path file, boolean writable) throws IOException {
+        if (!Files.exists(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
+        return new Control() {
+            @Override
+            public String read() throws IOException {
+                return FixtureCgroupFs.this.read(file);
+            }
+
+            @Override
+            public void write(String value) throws IOException {
+                if (!writable) {
+                    throw new IOException("opened read-only: " + file);
+                }
+                FixtureCgroupFs.this.write(file, value);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
     public boolean mkdir(Path dir) throws IOException {
         if (!host.mkdir(dir)) {
             return false;
