@@ -1,0 +1,198 @@
+package dev.flint.gateway.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The activations topic as an index: by id, and per namespace (and per namespace and name) in
+ * order of {@code start}, newest first. A query walks only the range it asks for plus what it
+ * skips; a count whose bounds hold the whole set is a size lookup, other counts walk the range.
+ * Records leave the index as they leave the topic: by the time Kafka stamped them, in arrival
+ * order ({@link #expireArrivedBefore}).
+ *
+ * <p>One thread (the materialiser) applies records and expires old ones; any thread queries.
+ * Records handed out are copies.
+ */
+final class ActivationIndex {
+    /** One activation; {@code id} breaks ties of {@code start}; {@code arrived} is Kafka's timestamp. */
+    private record Entry(String namespace, String name, String id, long start, long arrived, ObjectNode record) {}
+
+    private static final Comparator<Entry> NEWEST_FIRST =
+            Comparator.comparingLong(Entry::start).reversed().thenComparing(Entry::id);
+
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Map<String, Entry> byId = new HashMap<>();
+    private final Map<String, NavigableSet<Entry>> byNamespace = new HashMap<>();
+    private final Map<String, Map<String, NavigableSet<Entry>>> byNamespaceAndName = new HashMap<>();
+    /** Entries in arrival order, for expiry; a replaced entry stays until it expires. */
+    private final Deque<Entry> arrivals = new ArrayDeque<>();
+
+    /**
+     * The fields the index needs, or an {@link IllegalArgumentException} naming the one missing:
+     * string {@code namespace}, {@code name} and {@code activationId}, number {@code start}.
+     */
+    static void validate(ObjectNode record) {
+        for (String field : List.of("namespace", "name", "activationId")) {
+            JsonNode value = record.get(field);
+            if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
+                throw new IllegalArgumentException("activation record needs a non-empty string " + field);
+            }
+        }
+        JsonNode start = record.get("start");
+        if (start == null || !start.isIntegralNumber()) {
+            throw new IllegalArgumentException("activation record needs an integer start (epoch ms)");
+        }
+    }
+
+    /**
+     * Adds a record, replacing one with the same activation id.
+     *
+     * @param arrivedMillis when Kafka stamped the record, for expiry
+     */
+    void apply(ObjectNode record, long arrivedMillis) {
+        validate(record);
+        Entry entry = new Entry(record.get("namespace").textValue(), record.get("name").textValue(),
+                record.get("activationId").textValue(), record.get("start").longValue(), arrivedMillis, record);
+        lock.writeLock().lock();
+        try {
+            Entry old = byId.put(entry.id(), entry);
+            if (old != null) {
+                unlink(old);
+            }
+            byNamespace.computeIfAbsent(entry.namespace(), k -> new TreeSet<>(NEWEST_FIRST)).add(entry);
+            byNamespaceAndName.computeIfAbsent(entry.namespace(), k -> new HashMap<>())
+                    .computeIfAbsent(entry.name(), k -> new TreeSet<>(NEWEST_FIRST)).add(entry);
+            arrivals.addLast(entry);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Drops the activations that arrived before {@code cutoffMillis}, walking from the first
+     * arrival until one arrived later (Kafka stamps records in about arrival order); returns how
+     * many it dropped.
+     */
+    int expireArrivedBefore(long cutoffMillis) {
+        int dropped = 0;
+        lock.writeLock().lock();
+        try {
+            while (!arrivals.isEmpty() && arrivals.peekFirst().arrived() < cutoffMillis) {
+                Entry oldest = arrivals.removeFirst();
+                if (byId.get(oldest.id()) == oldest) { // else it was replaced, and is unlinked already
+                    byId.remove(oldest.id());
+                    unlink(oldest);
+                    dropped++;
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        return dropped;
+    }
+
+    Optional<ObjectNode> get(String namespace, String activationId) {
+        lock.readLock().lock();
+        try {
+            Entry entry = byId.get(activationId);
+            return entry == null || !entry.namespace().equals(namespace)
+                    ? Optional.empty() : Optional.of(entry.record().deepCopy());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** See {@link StateStore#activations}. */
+    List<ObjectNode> find(String namespace, String name, long since, long upto, int skip, int limit) {
+        if (skip < 0 || limit < 0) {
+            throw new IllegalArgumentException("skip and limit must not be negative: " + skip + ", " + limit);
+        }
+        List<ObjectNode> found = new ArrayList<>();
+        lock.readLock().lock();
+        try {
+            Iterator<Entry> it = range(namespace, name, since, upto).iterator();
+            for (int i = 0; i < skip && it.hasNext(); i++) {
+                it.next();
+            }
+            while (found.size() < limit && it.hasNext()) {
+                found.add(it.next().record().deepCopy());
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        return found;
+    }
+
+    /** See {@link StateStore#countActivations}. */
+    long count(String namespace, String name, long since, long upto) {
+        lock.readLock().lock();
+        try {
+            NavigableSet<Entry> set = set(namespace, name);
+            if (set.isEmpty() || upto < since) {
+                return 0;
+            }
+            if (since <= set.last().start() && upto >= set.first().start()) {
+                return set.size(); // the bounds hold everything: no walk
+            }
+            return range(namespace, name, since, upto).size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private NavigableSet<Entry> range(String namespace, String name, long since, long upto) {
+        NavigableSet<Entry> set = set(namespace, name);
+        if (set.isEmpty() || upto < since) {
+            return new TreeSet<>(NEWEST_FIRST);
+        }
+        Entry newest = probe(upto); // the first entry with start == upto sorts at or after it
+        if (since == Long.MIN_VALUE) {
+            return set.tailSet(newest, true);
+        }
+        return set.subSet(newest, true, probe(since - 1), false);
+    }
+
+    private NavigableSet<Entry> set(String namespace, String name) {
+        NavigableSet<Entry> set;
+        if (name == null) {
+            set = byNamespace.get(namespace);
+        } else {
+            set = byNamespaceAndName.getOrDefault(namespace, Map.of()).get(name);
+        }
+        return set == null ? new TreeSet<>(NEWEST_FIRST) : set;
+    }
+
+    private static Entry probe(long start) {
+        return new Entry("", "", "", start, 0, null);
+    }
+
+    private void unlink(Entry entry) {
+        NavigableSet<Entry> inNamespace = byNamespace.get(entry.namespace());
+        inNamespace.remove(entry);
+        if (inNamespace.isEmpty()) {
+            byNamespace.remove(entry.namespace());
+        }
+        Map<String, NavigableSet<Entry>> names = byNamespaceAndName.get(entry.namespace());
+        NavigableSet<Entry> withName = names.get(entry.name());
+        withName.remove(entry);
+        if (withName.isEmpty()) {
+            names.remove(entry.name());
+            if (names.isEmpty()) {
+                byNamespaceAndName.remove(entry.namespace());
+            }
+        }
+    }
+}

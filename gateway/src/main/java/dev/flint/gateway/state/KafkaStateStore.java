@@ -1,0 +1,321 @@
+package dev.flint.gateway.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The {@link StateStore} on Kafka (DESIGN.md §7): entities in a compacted topic, activations in a
+ * retained one (see {@link StateTopics}), both followed from the beginning by a
+ * {@link Materialiser} into an {@link EntityView} and an {@link ActivationIndex} that serve every
+ * read. A write is produced with {@code acks=all} and idempotence, and returns once Kafka has
+ * acknowledged it and the views have applied it, so the writer reads its own write; writes of
+ * other gateways on the same topics show up as the views follow.
+ *
+ * <p>Every write waits at most the timeout given to {@link #open}, then throws
+ * {@link StateException} (the write may still land later). Thread-safe; {@link #close} is
+ * idempotent, and afterwards every write throws.
+ */
+public final class KafkaStateStore implements StateStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int LINGER_MS = 2;
+    private static final Duration HOUSEKEEPING = Duration.ofMinutes(1);
+
+    private final String bootstrapServers;
+    private final Duration timeout;
+    private final StateTopics topics;
+    private final Producer<byte[], byte[]> producer;
+    private final Materialiser materialiser;
+    private final EntityView entities;
+    private final ActivationIndex activations;
+    private volatile boolean closed;
+
+    private KafkaStateStore(String bootstrapServers, Duration timeout, StateTopics topics,
+                            Producer<byte[], byte[]> producer, Materialiser materialiser,
+                            EntityView entities, ActivationIndex activations) {
+        this.bootstrapServers = bootstrapServers;
+        this.timeout = timeout;
+        this.topics = topics;
+        this.producer = producer;
+        this.materialiser = materialiser;
+        this.entities = entities;
+        this.activations = activations;
+    }
+
+    /**
+     * Opens the store: creates the topics {@code <topicPrefix>.entities} and
+     * {@code <topicPrefix>.activations} if missing, reads both to their current end, then returns,
+     * so everything acknowledged before is visible.
+     *
+     * @param timeout how long opening, and later each write, may wait for Kafka
+     * @throws StateException if Kafka does not answer within the timeout
+     */
+    public static KafkaStateStore open(String bootstrapServers, String topicPrefix, Duration timeout) {
+        StateTopics topics = new StateTopics(topicPrefix);
+        Deadline deadline = Deadline.after(timeout);
+        // 1. Topics, and where they end now.
+        Map<TopicPartition, Long> ends = ensureTopics(bootstrapServers, topics, deadline);
+        // 2. The views, followed from the beginning by the materialiser.
+        EntityView entities = new EntityView();
+        ActivationIndex activations = new ActivationIndex();
+        Map<String, Materialiser.Handler> handlers = Map.of(
+                topics.entities, r -> entities.apply(key(r), r.value() == null ? null : parse(r.value())),
+                topics.activations, r -> {
+                    if (r.value() != null) {
+                        activations.apply(parse(r.value()), r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis());
+                    }
+                });
+        Runnable expire = () -> activations.expireArrivedBefore(
+                System.currentTimeMillis() - StateTopics.ACTIVATION_RETENTION.toMillis());
+        Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrapServers, timeout));
+        Materialiser materialiser;
+        try {
+            materialiser = new Materialiser(new KafkaConsumer<>(consumerConfig(bootstrapServers)),
+                    handlers, expire, HOUSEKEEPING, "flint-state-" + topicPrefix);
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        KafkaStateStore store = new KafkaStateStore(bootstrapServers, timeout, topics, producer, materialiser,
+                entities, activations);
+        // 3. Catch up before serving a single read.
+        try {
+            materialiser.start(ends.keySet());
+            for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+                if (!materialiser.awaitApplied(end.getKey(), end.getValue(), deadline)) {
+                    throw StateException.unavailable("deliver " + end.getKey() + " up to offset " + end.getValue(),
+                            bootstrapServers, timeout.toMillis(), null);
+                }
+            }
+        } catch (InterruptedException e) {
+            store.close();
+            Thread.currentThread().interrupt();
+            throw new StateException("interrupted while opening the state store", "", e);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+
+    @Override
+    public void put(String key, ObjectNode document) {
+        requireKey(key);
+        if (document == null) {
+            throw new IllegalArgumentException("document must not be null; use delete");
+        }
+        write(topics.entities, key, serialise(document));
+    }
+
+    /**
+     * Deletes by writing a tombstone, if the key is in this store's view; two concurrent deletes
+     * of one key may both return true.
+     */
+    @Override
+    public boolean delete(String key) {
+        requireKey(key);
+        requireOpen();
+        if (!entities.contains(key)) {
+            return false;
+        }
+        write(topics.entities, key, null);
+        return true;
+    }
+
+    @Override
+    public Optional<ObjectNode> get(String key) {
+        return entities.get(key);
+    }
+
+    @Override
+    public List<ObjectNode> list(String prefix) {
+        return entities.list(prefix == null ? "" : prefix);
+    }
+
+    @Override
+    public void record(ObjectNode activation) {
+        if (activation == null) {
+            throw new IllegalArgumentException("activation must not be null");
+        }
+        ActivationIndex.validate(activation);
+        write(topics.activations, activation.get("activationId").textValue(), serialise(activation));
+    }
+
+    @Override
+    public Optional<ObjectNode> activation(String namespace, String activationId) {
+        return activations.get(namespace, activationId);
+    }
+
+    @Override
+    public List<ObjectNode> activations(String namespace, String name, long since, long upto, int skip, int limit) {
+        return activations.find(namespace, name, since, upto, skip, limit);
+    }
+
+    @Override
+    public long countActivations(String namespace, String name, long since, long upto) {
+        return activations.count(namespace, name, since, upto);
+    }
+
+    /** Stops following the topics and closes the Kafka clients; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        materialiser.close();
+        // Bounded: with Kafka gone, pending sends are abandoned rather than waited for.
+        producer.close(Duration.ofMillis(Math.min(timeout.toMillis(), 5_000)));
+    }
+
+    /** Produces one record and waits until Kafka acknowledged it and the views applied it. */
+    private void write(String topic, String key, byte[] value) {
+        requireOpen();
+        Deadline deadline = Deadline.after(timeout);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value);
+        try {
+            RecordMetadata acked = producer.send(record).get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
+            TopicPartition partition = new TopicPartition(acked.topic(), acked.partition());
+            if (!materialiser.awaitApplied(partition, acked.offset() + 1, deadline)) {
+                throw StateException.unavailable("deliver the write of " + key + " back to this gateway",
+                        bootstrapServers, timeout.toMillis(), null);
+            }
+        } catch (TimeoutException | org.apache.kafka.common.errors.TimeoutException e) {
+            throw StateException.unavailable("acknowledge the write of " + key, bootstrapServers, timeout.toMillis(), e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw StateException.unavailable("acknowledge the write of " + key, bootstrapServers,
+                        timeout.toMillis(), cause);
+            }
+            throw new StateException("state store write of " + key + " to " + topic + " failed: " + cause.getMessage(),
+                    "check kafka at " + bootstrapServers + " and its logs", cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateException("interrupted while writing " + key + " to the state store", "", e);
+        }
+    }
+
+    private static Map<TopicPartition, Long> ensureTopics(String bootstrapServers, StateTopics topics, Deadline deadline) {
+        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, deadline.budget().toMillis()));
+        Map<String, Object> config = Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        Admin admin;
+        try {
+            admin = Admin.create(config);
+        } catch (KafkaException e) { // such as no resolvable bootstrap address
+            throw new StateException("state store unavailable: cannot use kafka bootstrap servers " + bootstrapServers
+                    + ": " + e.getMessage(), "give host:port pairs that resolve, such as 127.0.0.1:9092", e);
+        }
+        try {
+            return topics.ensureAndFindEnds(admin, deadline);
+        } catch (TimeoutException | org.apache.kafka.common.errors.TimeoutException e) {
+            throw StateException.unavailable("answer (creating " + topics.names() + ")", bootstrapServers,
+                    deadline.budget().toMillis(), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw StateException.unavailable("answer (creating " + topics.names() + ")", bootstrapServers,
+                        deadline.budget().toMillis(), e.getCause());
+            }
+            throw new StateException("cannot create or read the state topics " + topics.names() + ": "
+                    + e.getCause().getMessage(), "check kafka at " + bootstrapServers + " and its logs", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateException("interrupted while opening the state store", "", e);
+        } finally {
+            admin.close(Duration.ZERO);
+        }
+    }
+
+    private static Map<String, Object> producerConfig(String bootstrapServers, Duration timeout) {
+        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        c.put(ProducerConfig.ACKS_CONFIG, "all");
+        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        c.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
+        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, StateTopics.MAX_RECORD_BYTES);
+        // send() must not block longer than a write may take (it waits for metadata)
+        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, millis);
+        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis + LINGER_MS);
+        return c;
+    }
+
+    private static Map<String, Object> consumerConfig(String bootstrapServers) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, StateTopics.MAX_RECORD_BYTES);
+        return c;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new StateException("state store is closed", "");
+        }
+    }
+
+    private static void requireKey(String key) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("entity key must not be empty");
+        }
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> record) {
+        return new String(record.key(), StandardCharsets.UTF_8);
+    }
+
+    private static ObjectNode parse(byte[] value) {
+        try {
+            JsonNode node = JSON.readTree(value);
+            if (!(node instanceof ObjectNode)) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            return (ObjectNode) node;
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] serialise(ObjectNode document) {
+        try {
+            return JSON.writeValueAsBytes(document);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("document cannot be written as JSON: " + e.getMessage(), e);
+        }
+    }
+}
