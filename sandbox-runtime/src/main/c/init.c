@@ -44,6 +44,7 @@ static int ctl, sigfd, timerfd, own_mntns;
 static struct run run = { .sock = -1, .mntns = -1 };
 static struct msg *in, *out;
 static char attach_path[64]; /* where attached code shows in each run's root; empty: none */
+static char attach_error[ERR_MAX + 16]; /* why an attach failed: the JVM may have sent runs after it */
 
 /* Every process in the pid namespace but this one: kill(-1) from a pid namespace's init reaches
  * exactly them, daemonised and orphaned ones included, and a fork racing it cannot escape. */
@@ -208,6 +209,12 @@ static void reply_failed_run(const char *error)
 
 static void start_run(struct msg *req)
 {
+    if (attach_error[0]) {
+        /* a run sent right behind an attach that failed must not start without its code */
+        msg_close_fds(req);
+        reply_failed_run(attach_error);
+        return;
+    }
     if (run.active) {
         msg_close_fds(req);
         reply_failed_run("sandbox busy: one run at a time");
@@ -336,6 +343,7 @@ static void on_request(void)
         break;
     case OP_ATTACH:
         if (attach(in) < 0) {
+            snprintf(attach_error, sizeof attach_error, "attach failed: %s", g_err);
             send_error(ctl, g_err);
         } else {
             msg_start(out, OP_ATTACHED);

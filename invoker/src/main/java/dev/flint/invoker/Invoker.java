@@ -149,7 +149,8 @@ public final class Invoker implements AutoCloseable {
             sandbox.limitMemory(f.limits().memoryBytes()); // a stem cell is made before its function is known
         }
         if (f.code() != null && !sandbox.attached()) {
-            sandbox.attach(f.code(), FunctionSpec.CODE_PATH);
+            // An exec-mode run queues behind the attach in init; an instance reads the code itself.
+            sandbox.attach(f.code(), FunctionSpec.CODE_PATH, f.kind().instanceMode() || sandbox.instance().isPresent());
         }
         if (!f.kind().instanceMode()) {
             return null;

@@ -162,6 +162,16 @@ public final class Sandbox implements AutoCloseable {
      * later one. Once per sandbox; a failure destroys the sandbox.
      */
     public synchronized void attach(java.nio.file.Path hostDir, String path) {
+        attach(hostDir, path, true);
+    }
+
+    /**
+     * {@link #attach(java.nio.file.Path, String)}, optionally without waiting for init: the next
+     * {@link #run} is queued behind the attach (and fails, destroying the sandbox, if the attach
+     * failed), which saves a round trip to init on a stem cell's first run. An {@link Instance}
+     * started before needs the wait: it reads the code on its own.
+     */
+    public synchronized void attach(java.nio.file.Path hostDir, String path, boolean await) {
         if (destroyed) {
             throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
         }
@@ -179,7 +189,11 @@ public final class Sandbox implements AutoCloseable {
         }
         int tree = sys.detachedReadOnlyTree(hostDir.toString());
         try {
-            init.attach(tree, path);
+            if (await) {
+                init.attach(tree, path);
+            } else {
+                init.sendAttach(tree, path);
+            }
         } catch (RuntimeException e) {
             destroyQuietly(e);
             throw e;

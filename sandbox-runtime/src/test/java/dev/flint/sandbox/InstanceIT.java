@@ -168,6 +168,21 @@ class InstanceIT {
     }
 
     @Test
+    void anAttachNotWaitedFor_isInPlaceForTheNextRun_andAFailedOneFailsThatRun() throws IOException {
+        try (Sandbox sandbox = fx.create()) {
+            sandbox.attach(code, "/code", false);
+            assertEquals("hello from the host\n", shOk(sandbox, "cat /code/hello.txt"));
+        }
+        Path layer = Files.createDirectories(tmp.resolve("file-at-code-2"));
+        Files.writeString(layer.resolve("code"), "not a directory");
+        Sandbox broken = fx.create(fx.spec().layers(java.util.List.of(layer, fx.rootfs)).build());
+        broken.attach(code, "/code", false);
+        SandboxException e = assertThrows(SandboxException.class, () -> sh(broken, "true"));
+        assertTrue(e.getMessage().contains("attach failed"), e.getMessage());
+        assertThrows(SandboxException.class, () -> sh(broken, "true"), "the sandbox is destroyed");
+    }
+
+    @Test
     void codeAttachedToARunningInstance_showsInIt() {
         try (Sandbox sandbox = fx.create()) {
             Instance instance = startSh(sandbox, "read -r x <&3; cat /code/hello.txt >&3");

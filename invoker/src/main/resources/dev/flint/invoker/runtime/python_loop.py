@@ -197,7 +197,7 @@ def remove(path):
         os.unlink(path)
 
 
-def reset_tmp():
+def reset_tmp(quiet=False):
     """Empties the tmp directory; a note on stderr names what could not be removed."""
     failed = []
     try:
@@ -208,7 +208,7 @@ def reset_tmp():
                 failed.append(f"{entry.path} ({describe(e)})")
     except OSError as e:
         failed.append(f"{TMP} ({describe(e)})")
-    if failed:
+    if failed and not quiet:
         os.write(2, f"flint: could not empty {TMP}: {', '.join(failed)}\n".encode("utf-8", "replace"))
 
 
@@ -229,10 +229,30 @@ def finish():
     os.write(2, MARKER)
 
 
+def warm_up():
+    """Runs one activation of a built-in function from a file, as a stem cell's interpreter would
+    for a new function, then forgets it: the first real activation then finds the loader, the
+    compiler and the clean-up warm (it costs several times a warm one otherwise). No markers: no
+    activation's logs are being read yet."""
+    path = os.path.join(TMP, ".flint-warm-up.py")
+    try:
+        with open(path, "w") as f:
+            f.write("import json\ndef main(args):\n    return {'ok': json.dumps(args)}\n")
+        activate(encode({"value": {"warm": True}, "code": path, "activation_id": "warm-up",
+                         "action_name": "/flint/warm-up", "namespace": "flint", "deadline": 0}))
+    except Exception:
+        pass  # a warm-up that fails costs only speed
+    loaded["path"], loaded["module"] = None, None
+    sys.modules.pop("__flint_action__", None)
+    kill_leftovers()
+    reset_tmp(quiet=True)  # its note would land in the first activation's logs
+
+
 def serve():
     os.set_inheritable(3, False)  # programs the function runs must not hold the channel open
     channel = socket.socket(fileno=3)
     requests = channel.makefile("rb")
+    warm_up()
     channel.sendall(encode({"ready": True, "python": platform.python_version()}))
     for line in requests:  # ends at EOF: the invoker is done with this sandbox
         response = activate(line)

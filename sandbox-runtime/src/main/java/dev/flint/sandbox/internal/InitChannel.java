@@ -79,15 +79,7 @@ public final class InitChannel implements AutoCloseable {
      * for {@link #takeDone()}.
      */
     public void attach(int tree, String path) {
-        byte[] request = NativeMessage.builder(NativeMessage.ATTACH).put("path", path).build().encode();
-        try {
-            sys.send(control, request, request.length, tree);
-        } catch (SyscallException e) {
-            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
-                    "destroy the sandbox and create a new one", e);
-        } finally {
-            sys.close(tree);
-        }
+        sendAttach(tree, path);
         long deadline = System.nanoTime() + GRACE.toNanos();
         for (;;) {
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
@@ -106,6 +98,23 @@ public final class InitChannel implements AutoCloseable {
                     String error = m.get("error").orElse(m.toString());
                     throw new SandboxException.Failed("could not attach code: " + error, Hints.forNativeError(error));
             }
+        }
+    }
+
+    /**
+     * Sends the attach without waiting for init's answer: a run sent after it starts only once the
+     * attach is done, and init refuses it (a failed run) when the attach failed. The answer is
+     * skipped by the run's own wait.
+     */
+    public void sendAttach(int tree, String path) {
+        byte[] request = NativeMessage.builder(NativeMessage.ATTACH).put("path", path).build().encode();
+        try {
+            sys.send(control, request, request.length, tree);
+        } catch (SyscallException e) {
+            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
+                    "destroy the sandbox and create a new one", e);
+        } finally {
+            sys.close(tree);
         }
     }
 
