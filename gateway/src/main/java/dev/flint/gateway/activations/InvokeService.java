@@ -1,0 +1,116 @@
+package dev.flint.gateway.activations;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flint.gateway.actions.ActionService;
+import dev.flint.gateway.actions.FunctionSpecs;
+import dev.flint.gateway.actions.KeyValues;
+import dev.flint.gateway.api.ApiException;
+import dev.flint.gateway.platform.Platform;
+import dev.flint.invoker.ActivationRecord;
+import dev.flint.invoker.FunctionSpec;
+import dev.flint.invoker.Invocation;
+import dev.flint.invoker.InvokerException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * Invoking an action (OPENWHISK-API.md §2, "Invoke"): the action's parameters under the payload
+ * (the payload wins), one activation on the background executor, recorded in the state when it
+ * ends. Non-blocking answers 202 at once; blocking waits up to the configured wait (or the
+ * request's shorter {@code timeout}) and answers the record (200, 502 for application and
+ * developer errors, 500 for platform errors), or 202 when it is still running; the record appears
+ * when it ends. An invocation the invoker refuses (its function's queue is full) is a 429 for a
+ * caller still waiting, else a recorded activation with status 3. Thread-safe.
+ */
+@ApplicationScoped
+public class InvokeService {
+    private static final Logger LOG = Logger.getLogger(InvokeService.class);
+
+    @Inject
+    Platform platform;
+
+    @Inject
+    ActionService actions;
+
+    @Inject
+    FunctionSpecs specs;
+
+    public InvokeOutcome invoke(String namespace, String name, ObjectNode payload, boolean blocking, boolean resultOnly,
+            Duration wait) {
+        ObjectNode action = actions.document(namespace, name);
+        ObjectNode args = KeyValues.toObject(action.get("parameters"));
+        args.setAll(payload);
+        FunctionSpec spec = specs.of(action);
+        String id = ActivationJson.newId();
+        Invocation invocation = new Invocation(spec, args, id, null);
+        AtomicBoolean abandoned = new AtomicBoolean(!blocking); // true once no caller waits for this activation
+        CompletableFuture<ObjectNode> done;
+        try {
+            done = CompletableFuture.supplyAsync(() -> run(invocation, action, abandoned), platform.activations());
+        } catch (RejectedExecutionException e) {
+            throw new ApiException(503, "The server is stopping: retry elsewhere.");
+        }
+        if (!blocking) {
+            return accepted(id);
+        }
+        ObjectNode record;
+        try {
+            try {
+                record = done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (abandoned.compareAndSet(false, true)) {
+                    return accepted(id);
+                }
+                record = done.get(); // the activation was refused a moment ago: its error follows at once
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "The server is stopping: retry elsewhere.");
+        }
+        int code = record.path("response").path("statusCode").asInt();
+        int status = code == 0 ? 200 : code == 3 ? 500 : 502;
+        JsonNode body = resultOnly ? record.path("response").path("result") : record;
+        return new InvokeOutcome(status, body, id);
+    }
+
+    private ObjectNode run(Invocation invocation, ObjectNode action, AtomicBoolean abandoned) {
+        long start = System.currentTimeMillis();
+        ObjectNode record;
+        try {
+            ActivationRecord r = platform.invoker().invoke(invocation);
+            record = ActivationJson.of(r, action);
+        } catch (InvokerException.TooManyRequests | InvokerException.QueueTimeout e) {
+            if (abandoned.compareAndSet(false, true)) {
+                throw e; // the caller still waits: it answers 429, and nothing ran
+            }
+            record = ActivationJson.failed(action, invocation.activationId(), start, "too many requests: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "activation %s of %s failed in the platform", invocation.activationId(), invocation.function().key());
+            record = ActivationJson.failed(action, invocation.activationId(), start,
+                    "the platform failed to run the action: " + e.getMessage());
+        }
+        record = ActivationJson.fit(record, platform.config().limits().recordMax());
+        platform.state().record(record);
+        return record;
+    }
+
+    private static InvokeOutcome accepted(String id) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("activationId", id);
+        return new InvokeOutcome(202, body, id);
+    }
+}
