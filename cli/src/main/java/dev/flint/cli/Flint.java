@@ -18,6 +18,14 @@ public final class Flint {
         System.exit(commandLine().execute(args));
     }
 
+    /** Runs the command line in this process, writing to the given writers: for tests and embedding. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
+
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Flint());
         cl.registerConverter(Sizes.Bytes.class, Sizes::parseBytes);
@@ -31,7 +39,9 @@ public final class Flint {
         });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("flint: " + Errors.describe(e));
-            return PLATFORM_FAILURE;
+            cmd.getErr().flush();
+            // the server refused what was asked (a 4xx): the user's to fix, not Flint's failure
+            return e instanceof ApiClient.ApiException api && api.status() >= 400 && api.status() < 500 ? 1 : PLATFORM_FAILURE;
         });
         return cl;
     }
