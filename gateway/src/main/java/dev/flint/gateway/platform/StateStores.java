@@ -32,6 +32,19 @@ final class StateStores {
         }
     }
 
+    /** Where {@code flint topic} finds the server's Kafka: {@code <data-dir>/kafka-bootstrap}. */
+    static final String BOOTSTRAP_FILE = "kafka-bootstrap";
+
+    private static void announce(GatewayConfig config, String bootstrap) {
+        java.nio.file.Path file = config.dataDir().resolve(BOOTSTRAP_FILE);
+        try {
+            java.nio.file.Files.createDirectories(config.dataDir());
+            java.nio.file.Files.writeString(file, bootstrap + "\n");
+        } catch (java.io.IOException e) {
+            LOG.warnf("flint: cannot write %s (%s): flint topic needs --bootstrap", file, e.getMessage());
+        }
+    }
+
     static Opened open(GatewayConfig config) {
         if (config.state().equals("memory")) {
             LOG.warn("flint: state in memory (flint.state=memory): nothing survives a restart");
@@ -44,10 +57,12 @@ final class StateStores {
         if (kafka.bootstrap().isPresent()) {
             String bootstrap = kafka.bootstrap().get();
             LOG.infof("flint: kafka at %s (external)", bootstrap);
+            announce(config, bootstrap);
             return new Opened(KafkaStateStore.open(bootstrap, kafka.topicPrefix(), kafka.timeout()), null);
         }
         EmbeddedKafka broker = EmbeddedKafka.start(config.dataDir().resolve("kafka"), kafka.port());
         LOG.infof("flint: kafka at %s (embedded, data in %s)", broker.bootstrapServers(), config.dataDir().resolve("kafka"));
+        announce(config, broker.bootstrapServers());
         try {
             return new Opened(KafkaStateStore.open(broker.bootstrapServers(), kafka.topicPrefix(), kafka.timeout()), broker);
         } catch (RuntimeException e) {
