@@ -96,8 +96,22 @@ public record FunctionSpec(
 
     /** The key the pool keeps its warm sandboxes under: the name and the revision. */
     public FunctionKey poolKey() {
-        return FunctionKey.parse(key + "@" + revision);
+        String text = key + "@" + revision;
+        FunctionKey k = POOL_KEYS.get(text);
+        if (k == null) {
+            if (POOL_KEYS.size() > MAX_CACHED_POOL_KEYS) {
+                POOL_KEYS.clear(); // a bound, not a policy: parsing again is only slower
+            }
+            k = FunctionKey.parse(text);
+            POOL_KEYS.put(text, k);
+        }
+        return k;
     }
+
+    /** Parsed pool keys: parsing (a regex per segment) showed in a warm invocation's profile. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, FunctionKey> POOL_KEYS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_CACHED_POOL_KEYS = 100_000;
 
     /** The function's namespace: the first segment of its key. */
     public String namespace() {

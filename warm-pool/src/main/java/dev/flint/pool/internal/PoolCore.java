@@ -187,7 +187,9 @@ public final class PoolCore<S> implements AutoCloseable {
                 doomed.add(slot.sandbox());
             } else {
                 idle.put(slot.id(), new Idle<>(new WarmEntry(slot.id(), slot.function(), slot.image(), clock.instant(), slot.memoryBytes()), slot.sandbox()));
-                for (long id : Policy.onRelease(state(clock.instant())).evict()) {
+                // only the budget matters on a release: the idle list, not the whole state
+                for (long id : Policy.evictions(idle.values().stream().map(Idle::entry).toList(), leasedBytes,
+                        config.memoryBudgetBytes())) {
                     doomed.add(idle.remove(id).sandbox());
                     evicted++;
                 }

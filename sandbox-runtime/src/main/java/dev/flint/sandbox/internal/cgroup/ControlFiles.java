@@ -86,10 +86,24 @@ final class ControlFiles {
 
     /** {@link #readKeyed} of content already read. */
     static OptionalLong keyed(Path file, String content, String key) {
-        for (String line : content.split("\n")) {
-            String[] fields = line.trim().split("\\s+");
-            if (fields.length == 2 && fields[0].equals(key)) {
-                return OptionalLong.of(parseLong(file, fields[1]));
+        // By hand, not split("\\s+"): this runs after every request, and a regex per line showed.
+        int at = 0;
+        while (at < content.length()) {
+            int end = content.indexOf('\n', at);
+            if (end < 0) {
+                end = content.length();
+            }
+            String line = content.substring(at, end).trim();
+            at = end + 1;
+            int space = line.indexOf(' ');
+            if (space < 0) {
+                space = line.indexOf('\t');
+            }
+            if (space > 0 && line.regionMatches(0, key, 0, key.length()) && space == key.length()) {
+                String value = line.substring(space + 1).trim();
+                if (!value.isEmpty() && value.chars().noneMatch(Character::isWhitespace)) {
+                    return OptionalLong.of(parseLong(file, value));
+                }
             }
         }
         return OptionalLong.empty();
