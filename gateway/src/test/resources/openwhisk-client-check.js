@@ -52,6 +52,30 @@ async function failure(call) {
   out.failure = await failure(() => ow.actions.invoke({name: 'ow-fails', blocking: true, result: true}));
   out.missing = await failure(() => ow.actions.get({name: 'ow-nothing'}));
   out.conflict = await failure(() => ow.actions.create({name: 'ow-fails', action: code, kind: 'python:3'}));
+  // triggers and rules
+  await ow.actions.create({name: 'ow-echo', kind: 'python:3',
+    action: "def main(args):\n    return {'n': args.get('n'), 'from': args.get('from')}\n"});
+  const trigger = await ow.triggers.create({name: 'ow-trigger', trigger: {parameters: [{key: 'from', value: 'trigger'}]}});
+  out.triggerCreated = {name: trigger.name, version: trigger.version, parameters: trigger.parameters};
+  const rule = await ow.rules.create({name: 'ow-rule', trigger: 'ow-trigger', action: 'ow-echo'});
+  out.ruleCreated = {status: rule.status, trigger: rule.trigger, action: rule.action};
+  out.triggerRules = (await ow.triggers.get({name: 'ow-trigger'})).rules;
+  const fired = await ow.triggers.invoke({name: 'ow-trigger', params: {n: 5}});
+  const triggerActivation = await poll(fired.activationId);
+  out.triggerActivationName = triggerActivation.name;
+  out.ruleLog = JSON.parse(triggerActivation.logs[0]);
+  out.firedResult = (await poll(out.ruleLog.activationId)).response.result;
+  out.disabled = await ow.rules.disable({name: 'ow-rule'});
+  out.statusAfterDisable = (await ow.rules.get({name: 'ow-rule'})).status;
+  const quiet = await ow.triggers.invoke({name: 'ow-trigger', params: {n: 6}});
+  out.fireWithoutActiveRule = quiet && quiet.activationId ? 'fired ' + quiet.activationId : 'nothing';
+  out.enabled = await ow.rules.enable({name: 'ow-rule'});
+  out.statusAfterEnable = (await ow.rules.get({name: 'ow-rule'})).status;
+  out.rulesListed = (await ow.rules.list()).map(r => ({name: r.name, hasStatus: 'status' in r}));
+  out.ruleMissingTrigger = await failure(() => ow.rules.create({name: 'ow-rule-2', trigger: 'ow-nothing', action: 'ow-echo'}));
+  out.ruleDeletedStatus = (await ow.rules.delete({name: 'ow-rule'})).status;
+  out.triggerDeleted = (await ow.triggers.delete({name: 'ow-trigger'})).name;
+  await ow.actions.delete({name: 'ow-echo'});
   out.deleted = (await ow.actions.delete({name: 'ow-hello'})).name;
   await ow.actions.delete({name: 'ow-fails'});
   out.listAfterDelete = (await ow.actions.list()).map(a => a.name);

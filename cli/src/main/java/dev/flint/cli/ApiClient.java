@@ -151,7 +151,7 @@ final class ApiClient {
         String hint = switch (r.status()) {
             case 401 -> "the key was refused: check --auth / FLINT_AUTH";
             case 403 -> "the key's namespace may not use this one";
-            case 404 -> "check the name (flint action list)";
+            case 404 -> "check the name (flint action|trigger|rule list)";
             case 409 -> "it exists: use update, or delete it first";
             case 429 -> "the function is at its concurrency limit: retry later";
             default -> "";

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "flint", mixinStandardHelpOptions = true, version = "flint 0.1.0",
         description = "Flint: serverless functions in Linux sandboxes built from namespaces, cgroups and overlayfs.",
         subcommands = {ActionCommand.class, ActivationCommand.class, NamespaceCommand.class, TopicCommand.class, SandboxCommand.class,
-                ImageCommand.class,
-                LocalCommand.class, CommandLine.HelpCommand.class})
+                TriggerCommand.class, RuleCommand.class, ImageCommand.class,
+                LocalCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Flint {
 
     /** Exit status for failures of Flint itself, before or around the user's command (as crun does). */

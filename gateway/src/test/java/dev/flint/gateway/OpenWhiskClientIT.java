@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * OpenWhisk's own JavaScript client (npm {@code openwhisk} 3.21.9) against the packaged server:
- * actions create/get/list/invoke/update/delete, activations list/get/logs/result, namespaces, and
- * the errors it throws (a failing action, a missing one, a conflict). Skipped only when npm is absent
+ * actions create/get/list/invoke/update/delete, activations list/get/logs/result, namespaces, triggers
+ * create/get/invoke/delete, rules create/enable/disable/get/list/delete, and the errors it throws (a
+ * failing action, a missing one, a conflict, a rule on a missing trigger). Skipped only when npm is absent
  * ({@code bin/setup-host test} installs it).
  */
 class OpenWhiskClientIT {
@@ -63,6 +64,26 @@ class OpenWhiskClientIT {
             assertEquals(404, s.path("missing").path("statusCode").asInt(), s.toString());
             assertTrue(s.path("missing").path("message").asText().contains("The requested resource does not exist."), s.toString());
             assertEquals(409, s.path("conflict").path("statusCode").asInt(), s.toString());
+            assertEquals("{\"name\":\"ow-trigger\",\"version\":\"0.0.1\",\"parameters\":[{\"key\":\"from\",\"value\":\"trigger\"}]}",
+                    s.path("triggerCreated").toString());
+            assertEquals("{\"status\":\"active\",\"trigger\":{\"path\":\"guest\",\"name\":\"ow-trigger\"},"
+                    + "\"action\":{\"path\":\"guest\",\"name\":\"ow-echo\"}}", s.path("ruleCreated").toString());
+            assertEquals("active", s.path("triggerRules").path("guest/ow-rule").path("status").asText(), s.toString());
+            assertEquals("ow-trigger", s.path("triggerActivationName").asText());
+            assertEquals("guest/ow-rule", s.path("ruleLog").path("rule").asText(), s.toString());
+            assertTrue(s.path("ruleLog").path("success").asBoolean(), s.toString());
+            assertEquals("{\"n\":5,\"from\":\"trigger\"}", s.path("firedResult").toString());
+            assertEquals("OK", s.path("disabled").asText());
+            assertEquals("inactive", s.path("statusAfterDisable").asText());
+            assertEquals("nothing", s.path("fireWithoutActiveRule").asText(), "204 without an active rule");
+            assertEquals("OK", s.path("enabled").asText());
+            assertEquals("active", s.path("statusAfterEnable").asText());
+            assertEquals("[{\"name\":\"ow-rule\",\"hasStatus\":false}]", s.path("rulesListed").toString());
+            assertEquals(400, s.path("ruleMissingTrigger").path("statusCode").asInt(), s.toString());
+            assertTrue(s.path("ruleMissingTrigger").path("message").asText().contains("trigger /guest/ow-nothing does not exist"),
+                    s.toString());
+            assertEquals("inactive", s.path("ruleDeletedStatus").asText());
+            assertEquals("ow-trigger", s.path("triggerDeleted").asText());
             assertEquals("ow-hello", s.path("deleted").asText());
             assertTrue(!s.path("listAfterDelete").toString().contains("ow-hello"), s.toString());
         }

@@ -65,6 +65,30 @@ public final class ActivationJson {
         return a;
     }
 
+    /**
+     * The record of a trigger's firing (OPENWHISK-API.md §5): named after the trigger, its payload
+     * as a successful result, no {@code end} or {@code duration}, and one log line per rule.
+     *
+     * @param trigger the trigger's document (namespace, name, version)
+     * @param logs one JSON text per rule: {@code {statusCode, success, activationId | error, rule, action}}
+     */
+    public static ObjectNode ofTrigger(ObjectNode trigger, String activationId, long start, JsonNode payload,
+            java.util.List<String> logs) {
+        String namespace = trigger.path("namespace").asText();
+        ObjectNode a = JsonNodeFactory.instance.objectNode();
+        a.put("namespace", namespace);
+        a.put("name", trigger.path("name").asText());
+        a.put("subject", namespace);
+        a.put("activationId", activationId);
+        a.put("start", start);
+        a.put("version", trigger.path("version").asText());
+        a.put("publish", false);
+        a.set("response", response(0, payload));
+        logs.forEach(a.putArray("logs")::add);
+        a.putArray("annotations");
+        return a;
+    }
+
     private static ObjectNode base(ObjectNode action, String id, long start, long end) {
         String namespace = action.path("namespace").asText();
         ObjectNode a = JsonNodeFactory.instance.objectNode();

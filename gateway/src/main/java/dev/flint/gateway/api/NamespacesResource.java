@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.gateway.actions.ActionService;
 import dev.flint.gateway.auth.Authenticator;
+import dev.flint.gateway.triggers.RuleService;
+import dev.flint.gateway.triggers.TriggerService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -27,6 +29,12 @@ public class NamespacesResource {
     @Inject
     ActionService actions;
 
+    @Inject
+    TriggerService triggers;
+
+    @Inject
+    RuleService rules;
+
     @GET
     @Operation(summary = "The caller's namespaces (one per key)")
     public ArrayNode list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
@@ -35,15 +43,17 @@ public class NamespacesResource {
 
     @GET
     @Path("{ns}")
-    @Operation(summary = "The entities of a namespace: actions (packages, triggers and rules are empty for now)")
+    @Operation(summary = "The entities of a namespace: actions, triggers and rules (packages are empty for now)")
     public ObjectNode entities(@PathParam("ns") String ns, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         String namespace = auth.authorize(authorization, ns);
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         ArrayNode list = o.putArray("actions");
         actions.list(namespace, 0, Integer.MAX_VALUE).forEach(list::add);
         o.putArray("packages");
-        o.putArray("triggers");
-        o.putArray("rules");
+        ArrayNode triggerList = o.putArray("triggers");
+        triggers.list(namespace, 0, Integer.MAX_VALUE).forEach(triggerList::add);
+        ArrayNode ruleList = o.putArray("rules");
+        rules.list(namespace, 0, Integer.MAX_VALUE).forEach(ruleList::add);
         return o;
     }
 }
