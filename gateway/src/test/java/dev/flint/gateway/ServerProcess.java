@@ -188,6 +188,22 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the server with SIGKILL, as a crash would, and waits until its processes are gone (its
+     * sandboxes' inits end when their control sockets close). The data directory stays; cgroups
+     * left are for the next start on it, under the same name, to clean up.
+     */
+    void crash() throws Exception {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroyForcibly();
+        process.waitFor();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(children.stream().noneMatch(ProcessHandle::isAlive), "processes outlived the crashed server: " + children);
+    }
+
     /** Stops the server and checks that it left nothing behind; the data directory stays (for a restart). */
     void stop() throws Exception {
         stopProcess();

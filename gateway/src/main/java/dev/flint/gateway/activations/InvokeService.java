@@ -45,6 +45,9 @@ public class InvokeService {
     @Inject
     FunctionSpecs specs;
 
+    @Inject
+    QueuedInvocations queued;
+
     public InvokeOutcome invoke(String namespace, String name, ObjectNode payload, boolean blocking, boolean resultOnly,
             Duration wait) {
         ObjectNode action = actions.document(namespace, name);
@@ -52,6 +55,15 @@ public class InvokeService {
         args.setAll(payload);
         FunctionSpec spec = specs.of(action);
         String id = ActivationJson.newId();
+        if (!blocking && queued.enabled()) {
+            // through Kafka: the 202 means the request is durable; a crash after it loses nothing
+            try {
+                queued.submit(queuedRequest(namespace, name, id, args));
+            } catch (dev.flint.gateway.state.StateException e) {
+                throw new ApiException(503, "The invocation could not be queued: " + e.getMessage());
+            }
+            return accepted(id);
+        }
         Invocation invocation = new Invocation(spec, args, id, null);
         AtomicBoolean abandoned = new AtomicBoolean(!blocking); // true once no caller waits for this activation
         CompletableFuture<ObjectNode> done;
@@ -86,6 +98,39 @@ public class InvokeService {
         int status = code == 0 ? 200 : code == 3 ? 500 : 502;
         JsonNode body = resultOnly ? record.path("response").path("result") : record;
         return new InvokeOutcome(status, body, id);
+    }
+
+    private static ObjectNode queuedRequest(String namespace, String name, String id, ObjectNode args) {
+        ObjectNode r = JsonNodeFactory.instance.objectNode();
+        r.put("activationId", id).put("namespace", namespace).put("name", name).put("submitted", System.currentTimeMillis());
+        r.set("args", args);
+        return r;
+    }
+
+    /**
+     * Runs a non-blocking invocation that came through Kafka ({@link QueuedInvocations}) and records
+     * it, unless its activation is recorded already (it ran before a crash that kept its offset from
+     * being committed). An action deleted meanwhile gets a failed record.
+     */
+    public void runQueued(ObjectNode request) {
+        String namespace = request.path("namespace").asText();
+        String name = request.path("name").asText();
+        String id = request.path("activationId").asText();
+        if (platform.state().activation(namespace, id).isPresent()) {
+            return;
+        }
+        ObjectNode args = request.get("args") instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode();
+        ObjectNode action;
+        try {
+            action = actions.document(namespace, name);
+        } catch (ApiException e) {
+            ObjectNode gone = JsonNodeFactory.instance.objectNode().put("namespace", namespace).put("name", name)
+                    .put("version", "0.0.0");
+            platform.state().record(ActivationJson.failed(gone, id, request.path("submitted").asLong(System.currentTimeMillis()),
+                    "the action was deleted before its queued invocation ran: " + e.getMessage()));
+            return;
+        }
+        run(new Invocation(specs.of(action), args, id, null), action, new AtomicBoolean(true));
     }
 
     private ObjectNode run(Invocation invocation, ObjectNode action, AtomicBoolean abandoned) {

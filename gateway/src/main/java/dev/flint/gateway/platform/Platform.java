@@ -143,6 +143,15 @@ public class Platform {
         return s.store();
     }
 
+    /** Kafka's bootstrap servers, empty when the state is in memory (tests of the REST layer). */
+    public java.util.Optional<String> kafkaBootstrap() {
+        StateStores.Opened s = state;
+        if (s == null) {
+            throw notReady();
+        }
+        return java.util.Optional.ofNullable(s.bootstrap());
+    }
+
     public Invoker invoker() {
         require();
         return invoker;

@@ -18,8 +18,8 @@ final class StateStores {
     private StateStores() {
     }
 
-    /** The store and the broker it may own, closed together (store first). */
-    record Opened(StateStore store, EmbeddedKafka broker) implements AutoCloseable {
+    /** The store, the broker it may own and where Kafka is (null in memory mode), closed together (store first). */
+    record Opened(StateStore store, EmbeddedKafka broker, String bootstrap) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -48,7 +48,7 @@ final class StateStores {
     static Opened open(GatewayConfig config) {
         if (config.state().equals("memory")) {
             LOG.warn("flint: state in memory (flint.state=memory): nothing survives a restart");
-            return new Opened(new MemoryStateStore(), null);
+            return new Opened(new MemoryStateStore(), null, null);
         }
         if (!config.state().equals("kafka")) {
             throw new IllegalArgumentException("flint.state: '" + config.state() + "' is neither kafka nor memory");
@@ -58,13 +58,14 @@ final class StateStores {
             String bootstrap = kafka.bootstrap().get();
             LOG.infof("flint: kafka at %s (external)", bootstrap);
             announce(config, bootstrap);
-            return new Opened(KafkaStateStore.open(bootstrap, kafka.topicPrefix(), kafka.timeout()), null);
+            return new Opened(KafkaStateStore.open(bootstrap, kafka.topicPrefix(), kafka.timeout()), null, bootstrap);
         }
         EmbeddedKafka broker = EmbeddedKafka.start(config.dataDir().resolve("kafka"), kafka.port());
         LOG.infof("flint: kafka at %s (embedded, data in %s)", broker.bootstrapServers(), config.dataDir().resolve("kafka"));
         announce(config, broker.bootstrapServers());
         try {
-            return new Opened(KafkaStateStore.open(broker.bootstrapServers(), kafka.topicPrefix(), kafka.timeout()), broker);
+            return new Opened(KafkaStateStore.open(broker.bootstrapServers(), kafka.topicPrefix(), kafka.timeout()), broker,
+                    broker.bootstrapServers());
         } catch (RuntimeException e) {
             broker.close();
             throw e;
