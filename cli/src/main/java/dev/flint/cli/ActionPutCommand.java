@@ -63,8 +63,10 @@ abstract class ActionPutCommand implements Callable<Integer> {
     @Option(names = {"-c", "--concurrency"}, paramLabel = "N", description = "Activations of it at once (server default 1).")
     Integer concurrency;
 
-    @Option(names = "--web", description = "Export it as a web action (answers without a key).")
-    boolean web;
+    @Option(names = "--web", arity = "0..1", paramLabel = "true|false|raw", fallbackValue = "true",
+            description = "Export it as a web action, answering without a key (raw: with the raw HTTP request, raw-http); "
+                    + "false: no longer.")
+    String web;
 
     abstract boolean overwrite();
 
@@ -80,8 +82,13 @@ abstract class ActionPutCommand implements Callable<Integer> {
             body.set("parameters", Params.keyValues(params));
         }
         List<String> notes = new ArrayList<>(annotations);
-        if (web) {
-            notes.addAll(List.of("web-export", "true"));
+        if (web != null) {
+            switch (web) {
+                case "true" -> notes.addAll(List.of("web-export", "true", "raw-http", "false"));
+                case "raw" -> notes.addAll(List.of("web-export", "true", "raw-http", "true"));
+                case "false" -> notes.addAll(List.of("web-export", "false"));
+                default -> throw new ParameterException(spec.commandLine(), "--web takes true, false or raw, not '" + web + "'");
+            }
         }
         if (!notes.isEmpty()) {
             body.set("annotations", Params.keyValues(notes));

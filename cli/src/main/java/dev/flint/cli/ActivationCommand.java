@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code flint activation ...}: the records of finished activations on the server. */
 @Command(name = "activation", mixinStandardHelpOptions = true, description = "Inspect activation records.",
         subcommands = {ActivationCommand.ListActivations.class, ActivationCommand.Get.class, ActivationCommand.Logs.class,
-                ActivationCommand.Result.class})
+                ActivationCommand.Result.class, ActivationCommand.Poll.class})
 final class ActivationCommand {
 
     /** Options every verb that names one activation shares. */
@@ -102,6 +102,53 @@ final class ActivationCommand {
                 case 3 -> "internal error";
                 default -> "?";
             };
+        }
+    }
+
+    @Command(name = "poll", mixinStandardHelpOptions = true,
+            description = "Print activations as they finish, with their logs, until interrupted (or --exit).")
+    static final class Poll implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ApiOptions api;
+        @Parameters(arity = "0..1", paramLabel = "ACTION", description = "Only this action's.")
+        String action;
+        @Option(names = "--exit", paramLabel = "SECONDS", defaultValue = "0", description = "Stop after this long (0: never).")
+        long exitAfter;
+        @Option(names = "--interval", paramLabel = "MS", defaultValue = "1000", description = "How often to ask (default ${DEFAULT-VALUE}).")
+        long interval;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            ApiClient client = api.client();
+            PrintWriter out = spec.commandLine().getOut();
+            long since = System.currentTimeMillis();
+            long stopAt = exitAfter > 0 ? System.nanoTime() + exitAfter * 1_000_000_000L : Long.MAX_VALUE;
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            out.println("polling for activations" + (action == null ? "" : " of " + action) + " (Ctrl-C to stop)");
+            out.flush();
+            while (System.nanoTime() < stopAt) {
+                JsonNode list = client.get("activations", ApiClient.query("name", action, "since", Long.toString(since),
+                        "docs", "true", "limit", "200"));
+                java.util.List<JsonNode> fresh = new java.util.ArrayList<>();
+                for (JsonNode a : list) {
+                    if (seen.add(a.path("activationId").asText())) {
+                        fresh.add(a);
+                    }
+                }
+                java.util.Collections.reverse(fresh); // oldest first
+                for (JsonNode a : fresh) {
+                    out.printf("%nActivation: '%s' (%s) %s%n", a.path("name").asText(), a.path("activationId").asText(),
+                            a.path("response").path("status").asText());
+                    for (JsonNode line : a.path("logs")) {
+                        out.println(line.asText());
+                    }
+                }
+                out.flush();
+                Thread.sleep(Math.max(100, interval));
+            }
+            return 0;
         }
     }
 }

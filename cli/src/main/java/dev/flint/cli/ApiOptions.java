@@ -14,26 +14,38 @@ import picocli.CommandLine.Option;
 final class ApiOptions {
     static final String DEFAULT_DATA = "/var/lib/flint";
 
-    @Option(names = "--apihost", paramLabel = "URL", defaultValue = "${env:FLINT_APIHOST:-http://127.0.0.1:3233}",
-            description = "The server (default: $FLINT_APIHOST, else http://127.0.0.1:3233).")
+    static final String DEFAULT_APIHOST = "http://127.0.0.1:3233";
+
+    @Option(names = "--apihost", paramLabel = "URL", defaultValue = "${env:FLINT_APIHOST}",
+            description = "The server (default: $FLINT_APIHOST, else `flint property set --apihost`, else " + DEFAULT_APIHOST + ").")
     String apihost;
 
     @Option(names = {"-u", "--auth"}, paramLabel = "UUID:KEY", defaultValue = "${env:FLINT_AUTH}",
-            description = "The namespace's key (default: $FLINT_AUTH, else the guest key in the server's data directory, "
-                    + "$FLINT_DATA/auth/guest).")
+            description = "The namespace's key (default: $FLINT_AUTH, else `flint property set --auth`, else the guest key "
+                    + "in the server's data directory, $FLINT_DATA/auth/guest).")
     String auth;
 
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", defaultValue = "_",
-            description = "The namespace (default: _, the key's own).")
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
+            description = "The namespace (default: `flint property set --namespace`, else _, the key's own).")
     String namespace;
 
     ApiClient client() {
-        return new ApiClient(apihost, key(), namespace);
+        String host = apihost != null && !apihost.isBlank() ? apihost : orDefault(Props.get("APIHOST"), DEFAULT_APIHOST);
+        String ns = namespace != null ? namespace : orDefault(Props.get("NAMESPACE"), "_");
+        return new ApiClient(host, key(), ns);
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
     }
 
     private String key() {
         if (auth != null && !auth.isBlank()) {
             return auth.strip();
+        }
+        String saved = Props.get("AUTH");
+        if (saved != null && !saved.isBlank()) {
+            return saved;
         }
         String data = System.getenv().getOrDefault("FLINT_DATA", DEFAULT_DATA);
         Path guest = Path.of(data, "auth", "guest");

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code flint} command line. Each verb group is a subcommand class of its own. */
 @Command(name = "flint", mixinStandardHelpOptions = true, version = "flint 0.1.0",
         description = "Flint: serverless functions in Linux sandboxes built from namespaces, cgroups and overlayfs.",
-        subcommands = {ActionCommand.class, ActivationCommand.class, NamespaceCommand.class, TopicCommand.class, SandboxCommand.class,
+        subcommands = {ActionCommand.class, ActivationCommand.class, NamespaceCommand.class, PropertyCommand.class, TopicCommand.class, SandboxCommand.class,
                 TriggerCommand.class, RuleCommand.class, ImageCommand.class,
                 LocalCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Flint {

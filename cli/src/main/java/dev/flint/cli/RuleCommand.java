@@ -53,7 +53,7 @@ final class RuleCommand {
 
         /** As OpenWhisk's clients send it: {@code /ns/name}, {@code _} being the key's namespace. */
         private String qualified(String entity) {
-            return entity.startsWith("/") ? entity : "/" + api.namespace + "/" + entity;
+            return entity.startsWith("/") ? entity : "/" + api.client().namespace() + "/" + entity;
         }
     }
 

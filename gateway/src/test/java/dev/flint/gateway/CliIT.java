@@ -137,6 +137,43 @@ class CliIT {
         assertEquals("guest\n", r.out());
     }
 
+    @Test
+    void savedProperties_standInForApihostAndAuth_andPollShowsNewActivations() throws Exception {
+        String home = System.getProperty("user.home");
+        try {
+            System.setProperty("user.home", tmp.resolve("home").toString());
+            Result set = bare("property", "set", "--apihost", server.base(), "--auth", server.guestKey());
+            assertEquals(0, set.status(), set.err());
+            Result got = bare("property", "get");
+            assertTrue(got.out().contains(server.base()) && got.out().contains(":***"), got.out());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(tmp.resolve("home/.flint/props"))));
+            Result names = bare("namespace", "list");
+            assertEquals("guest\n", names.out(), names.err());
+
+            Path quick = Files.writeString(tmp.resolve("quick.py"), "def main(args):\n    print('polled')\n    return {}\n");
+            assertEquals(0, bare("action", "create", "quick", quick.toString(), "--web", "true").status());
+            java.util.concurrent.CompletableFuture<Result> poll = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> bare("activation", "poll", "quick", "--exit", "6", "--interval", "200"));
+            Thread.sleep(1500);
+            assertEquals(0, bare("action", "invoke", "quick", "--blocking").status());
+            Result polled = poll.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(polled.out().contains("Activation: 'quick'") && polled.out().contains("stdout: polled"), polled.out());
+            JsonNode web = json(bare("action", "get", "quick", "--no-code"));
+            assertTrue(web.path("annotations").toString().contains("web-export"), web.toString());
+        } finally {
+            System.setProperty("user.home", home);
+        }
+    }
+
+    /** The CLI with nothing added: what a user types after `flint property set`. */
+    private static Result bare(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Flint.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
     private static Result flintWithKey(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(2, List.of("--apihost", server.base()));
