@@ -48,6 +48,9 @@ public class InvokeService {
     @Inject
     QueuedInvocations queued;
 
+    @Inject
+    ActivationRecorder recorder;
+
     public InvokeOutcome invoke(String namespace, String name, ObjectNode payload, boolean blocking, boolean resultOnly,
             Duration wait) {
         ObjectNode action = actions.document(namespace, name);
@@ -150,7 +153,10 @@ public class InvokeService {
                     "the platform failed to run the action: " + e.getMessage());
         }
         record = ActivationJson.fit(record, platform.config().limits().recordMax());
-        platform.state().record(record);
+        CompletableFuture<Void> stored = recorder.record(record);
+        if (abandoned.get()) {
+            stored.join(); // nobody waits for the answer: a queued invocation is done only once its record is durable
+        }
         return record;
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.gateway.actions.EntityNames;
 import dev.flint.gateway.activations.ActivationJson;
+import dev.flint.gateway.activations.ActivationRecorder;
 import dev.flint.gateway.auth.Authenticator;
 import dev.flint.gateway.platform.Platform;
 import dev.flint.gateway.state.StateStore;
@@ -32,6 +33,9 @@ public class ActivationsResource {
     @Inject
     Platform platform;
 
+    @Inject
+    ActivationRecorder recorder;
+
     @GET
     @Operation(summary = "List activations, newest first: name, since and upto (epoch ms), skip, limit, docs=true for full"
             + " records, count=true for {\"activations\": N}")
@@ -50,6 +54,7 @@ public class ActivationsResource {
         if (full && counting) {
             throw ApiException.badField("count", "count=true and docs=true cannot be combined");
         }
+        recorder.awaitPending(namespace, java.time.Duration.ofSeconds(2)); // what callers were answered about is listed
         StateStore state = platform.state();
         if (counting) {
             return JsonNodeFactory.instance.objectNode().put("activations", state.countActivations(namespace, action, from, to));
@@ -92,7 +97,8 @@ public class ActivationsResource {
         if (!ActivationJson.validId(id)) {
             throw ApiException.badField("activationId", "'" + id + "' is not an activation id (32 lower-case hex digits)");
         }
-        return platform.state().activation(namespace, id).orElseThrow(ApiException::notFound);
+        return platform.state().activation(namespace, id).or(() -> recorder.pending(namespace, id))
+                .orElseThrow(ApiException::notFound);
     }
 
     /** An action name, or {@code pkg/name} (packages are not supported yet, so that finds nothing). */

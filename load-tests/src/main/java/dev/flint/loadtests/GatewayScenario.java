@@ -1,0 +1,223 @@
+package dev.flint.loadtests;
+
+import dev.flint.images.BaseImages;
+import dev.flint.images.ImageStore;
+import dev.flint.invoker.FunctionSpec;
+import dev.flint.invoker.Invoker;
+import dev.flint.invoker.InvokerConfig;
+import dev.flint.invoker.Limits;
+import dev.flint.pool.FunctionKey;
+import dev.flint.pool.ImageLayers;
+import dev.flint.sandbox.SandboxRuntime;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The standalone server (issue #8): its start to ready (embedded Kafka included), the overhead of
+ * an HTTP blocking invoke of a warm Python no-op over {@code Invoker.invoke} of the same function
+ * (interleaved per iteration; the invoker in this JVM), throughput under {@code hey} (16
+ * connections), and the server's idle RSS. Runs the packaged server,
+ * {@code gateway/target/quarkus-app/quarkus-run.jar}, as root with a temporary data directory;
+ * skipped when it is not built.
+ */
+final class GatewayScenario implements Scenario {
+    private static final Path JAR = Path.of("gateway/target/quarkus-app/quarkus-run.jar");
+    private static final String NOOP = "def main(args):\n    return {}\n";
+    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern PCT = Pattern.compile("\\s(50|99)% in ([0-9.]+) secs");
+    private static final Pattern OK = Pattern.compile("\\[200]\\s+(\\d+) responses");
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Override
+    public String name() {
+        return "gateway";
+    }
+
+    @Override
+    public List<Metric> run(BenchContext ctx) throws Exception {
+        if (!Files.isRegularFile(JAR)) {
+            System.err.println("  gateway: skipped: " + JAR + " is not built (./mvnw -pl gateway -am -DskipTests package)");
+            return List.of();
+        }
+        int iterations = ctx.quick() ? 50 : 300;
+        int warmup = ctx.quick() ? 50 : 300;
+        Path data = Files.createDirectories(ctx.work().resolve("gateway-data"));
+        int port = freePort();
+        long t0 = System.nanoTime();
+        Process server = new ProcessBuilder(javaBin(), "-Xmx512m", "-Dquarkus.http.port=" + port, "-Dflint.data-dir=" + data,
+                "-Dflint.kafka.port=" + freePort(), "-Dflint.sandbox.cgroup-parent=flint-bench-gw",
+                "-Dflint.images-dir=" + InvokerBench.baseStore().root().toAbsolutePath(), "-jar", JAR.toString())
+                .redirectErrorStream(true).redirectOutput(ctx.work().resolve("gateway.log").toFile()).start();
+        List<Metric> metrics = new ArrayList<>();
+        try {
+            String base = "http://127.0.0.1:" + port;
+            awaitReady(base, server);
+            double startSeconds = (System.nanoTime() - t0) / 1e9;
+            long javaVersion = javaVersionNanos();
+            metrics.add(new Metric(name(), "standalone start to ready (embedded Kafka, images, invoker, stem cells)", startSeconds, "s",
+                    "java -version, same run", javaVersion / 1e9, startSeconds / (javaVersion / 1e9), "<= 5 s (absolute)",
+                    startSeconds <= 5));
+            String key = Files.readString(data.resolve("auth/guest")).strip();
+            String auth = "Basic " + Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+            String action = base + "/api/v1/namespaces/_/actions/noop";
+            send("PUT", action + "?overwrite=true", "{\"exec\":{\"kind\":\"python:3\",\"code\":\"" + NOOP.replace("\n", "\\n")
+                    + "\"},\"limits\":{\"concurrency\":8}}", auth, 200);
+            String invoke = action + "?blocking=true&result=true";
+            metrics.add(overhead(ctx, invoke, auth, iterations, warmup));
+            metrics.addAll(throughput(ctx, invoke, auth));
+            Thread.sleep(2000);
+            long rssKiB = rssKiB(server.pid());
+            metrics.add(new Metric(name(), "idle server RSS (JVM with Quarkus, embedded Kafka, invoker)", rssKiB / 1024.0, "MiB",
+                    "", Double.NaN, Double.NaN, "reported", true));
+        } finally {
+            server.destroy();
+            if (!server.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+                server.waitFor();
+            }
+        }
+        return metrics;
+    }
+
+    /** HTTP blocking invoke vs Invoker.invoke of the same no-op, interleaved per iteration. */
+    private Metric overhead(BenchContext ctx, String invoke, String auth, int iterations, int warmup) throws Exception {
+        Samples viaHttp = new Samples("HTTP blocking invoke, result=true");
+        Samples direct = new Samples("Invoker.invoke in this JVM");
+        ImageLayers python = InvokerBench.image(InvokerBench.baseStore(), BaseImages.PYTHON);
+        ImageStore codeStore = InvokerBench.codeStore(ctx, name());
+        Path code = InvokerBench.codeLayer(codeStore, "main.py", NOOP);
+        FunctionSpec f = FunctionSpec.python(FunctionKey.parse("bench/noop"), "r1", python, code, "main.py", Limits.defaults());
+        try (SandboxRuntime rt = ctx.runtime();
+             Invoker invoker = Invoker.start(rt, InvokerConfig.defaults(python), new SimpleMeterRegistry())) {
+            for (int i = -warmup; i < iterations; i++) {
+                long a = System.nanoTime();
+                send("POST", invoke, "{}", auth, 200);
+                long h = System.nanoTime() - a;
+                long b = System.nanoTime();
+                InvokerBench.succeeded(invoker.invoke(InvokerBench.invocation(f)));
+                long d = System.nanoTime() - b;
+                if (i >= 0) {
+                    viaHttp.add(h);
+                    direct.add(d);
+                }
+                ctx.progress(name(), i + warmup + 1, iterations + warmup);
+            }
+        }
+        ctx.keepSamples(name(), List.of(viaHttp, direct));
+        double overheadMs = (viaHttp.percentile(50) - direct.percentile(50)) / 1e6;
+        return new Metric(name(), "HTTP blocking invoke of a warm Python no-op, p50 overhead over Invoker.invoke (HTTP p50 "
+                + String.format("%.0f", viaHttp.percentile(50) / 1e3) + " µs, p99 " + String.format("%.0f", viaHttp.percentile(99) / 1e3)
+                + " µs)", overheadMs * 1000, "µs", "Invoker.invoke p50", direct.percentile(50) / 1e3,
+                (double) viaHttp.percentile(50) / direct.percentile(50), "overhead p50 <= 1 ms", overheadMs <= 1.0);
+    }
+
+    /** hey, 16 connections, blocking invokes for a fixed time. */
+    private List<Metric> throughput(BenchContext ctx, String invoke, String auth) throws Exception {
+        if (!Peers.installed("hey")) {
+            System.err.println("  gateway: throughput skipped: hey is not installed (bin/setup-host test installs it)");
+            return List.of();
+        }
+        String seconds = ctx.quick() ? "3s" : "10s";
+        Process hey = new ProcessBuilder("hey", "-z", seconds, "-c", "16", "-m", "POST", "-T", "application/json", "-d", "{}",
+                "-H", "Authorization: " + auth, invoke).redirectErrorStream(true).start();
+        String out = new String(hey.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        hey.waitFor();
+        Matcher rps = RPS.matcher(out);
+        if (!rps.find()) {
+            throw new IllegalStateException("hey printed no rate:\n" + out);
+        }
+        double rate = Double.parseDouble(rps.group(1));
+        Matcher ok = OK.matcher(out);
+        long oks = ok.find() ? Long.parseLong(ok.group(1)) : 0;
+        int codes = out.indexOf("Status code distribution:");
+        String statuses = codes < 0 ? "no status codes" : out.substring(codes + 25).strip().replaceAll("\\s+", " ");
+        if (statuses.length() > 120) {
+            statuses = statuses.substring(0, 120);
+        }
+        double p50 = Double.NaN;
+        double p99 = Double.NaN;
+        Matcher pct = PCT.matcher(out);
+        while (pct.find()) {
+            double ms = Double.parseDouble(pct.group(2)) * 1000;
+            if (pct.group(1).equals("50")) {
+                p50 = ms;
+            } else {
+                p99 = ms;
+            }
+        }
+        Files.writeString(ctx.work().resolve("hey.txt"), out);
+        return List.of(new Metric(name(), "blocking invokes per second through HTTP, hey -c 16 for " + seconds + " (p50 "
+                + String.format("%.1f", p50) + " ms, p99 " + String.format("%.1f", p99) + " ms; " + oks + " answered 200; " + statuses + ")",
+                rate, "/s", "", Double.NaN, Double.NaN, ">= 2,000/s (answered 200)", rate >= 2000 && oks > 0));
+    }
+
+    private void send(String method, String url, String body, String auth, int expect) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth)
+                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != expect) {
+            throw new IllegalStateException(method + " " + url + " answered " + r.statusCode() + ": " + r.body());
+        }
+    }
+
+    private void awaitReady(String base, Process server) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) {
+                throw new IllegalStateException("the server exited; see its log in the work directory");
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the server was not ready within 3 minutes");
+    }
+
+    private static long javaVersionNanos() throws IOException, InterruptedException {
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(javaBin(), "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        p.waitFor();
+        return System.nanoTime() - t;
+    }
+
+    private static long rssKiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
