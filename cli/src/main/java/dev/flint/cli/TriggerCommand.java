@@ -1,6 +1,7 @@
 package dev.flint.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ final class TriggerCommand {
         List<String> params = new ArrayList<>();
         @Option(names = {"-a", "--annotation"}, arity = "2", paramLabel = "KEY VALUE", description = "An annotation (JSON or text); repeatable.")
         List<String> annotations = new ArrayList<>();
+        @Option(names = "--feed", paramLabel = "NAME", description = "The trigger's feed (its feed annotation): kafka consumes"
+                + " the topic of -p topic T (more in docs/gateway.md, \"Kafka-fed triggers\").")
+        String feed;
 
         abstract boolean overwrite();
 
@@ -44,8 +48,12 @@ final class TriggerCommand {
             if (!params.isEmpty() || !overwrite()) {
                 body.set("parameters", Params.keyValues(params));
             }
-            if (!annotations.isEmpty()) {
-                body.set("annotations", Params.keyValues(annotations));
+            if (!annotations.isEmpty() || feed != null) {
+                ArrayNode given = Params.keyValues(annotations);
+                if (feed != null) {
+                    given.addObject().put("key", "feed").put("value", feed);
+                }
+                body.set("annotations", given);
             }
             api.client().put(ApiClient.path("triggers", name), ApiClient.query("overwrite", Boolean.toString(overwrite())), body);
             spec.commandLine().getOut().println((overwrite() ? "updated " : "created ") + name);
@@ -55,7 +63,8 @@ final class TriggerCommand {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a trigger (fails if it exists).",
-            footer = {"", "Example: ./flint trigger create orders -p source shop && ./flint rule create on-order orders process-order"})
+            footer = {"", "Example: ./flint trigger create orders -p source shop && ./flint rule create on-order orders process-order",
+                    "Kafka: ./flint trigger create orders --feed kafka -p topic orders [-p start earliest] [-p results orders.out]"})
     static final class Create extends Put {
         @Override
         boolean overwrite() {

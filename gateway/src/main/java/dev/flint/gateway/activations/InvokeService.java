@@ -53,12 +53,24 @@ public class InvokeService {
 
     public InvokeOutcome invoke(String namespace, String name, ObjectNode payload, boolean blocking, boolean resultOnly,
             Duration wait) {
+        return invoke(namespace, name, payload, blocking, resultOnly, wait, null);
+    }
+
+    /**
+     * As {@link #invoke(String, String, ObjectNode, boolean, boolean, Duration)}, the activation
+     * record's annotations naming what caused it ({@code {"key": "cause", "value": cause}}, such as
+     * a Kafka record's topic, partition and offset) when {@code cause} is not null; such an invoke
+     * answers only once its record is durable (a feed commits the record's offset after it). Not
+     * for non-blocking invokes through Kafka, whose requests carry no cause.
+     */
+    public InvokeOutcome invoke(String namespace, String name, ObjectNode payload, boolean blocking, boolean resultOnly,
+            Duration wait, JsonNode cause) {
         ObjectNode action = actions.document(namespace, name);
         ObjectNode args = KeyValues.toObject(action.get("parameters"));
         args.setAll(payload);
         FunctionSpec spec = specs.of(action);
         String id = ActivationJson.newId();
-        if (!blocking && queued.enabled()) {
+        if (!blocking && cause == null && queued.enabled()) {
             // through Kafka: the 202 means the request is durable; a crash after it loses nothing
             try {
                 queued.submit(queuedRequest(namespace, name, id, args));
@@ -71,7 +83,7 @@ public class InvokeService {
         AtomicBoolean abandoned = new AtomicBoolean(!blocking); // true once no caller waits for this activation
         CompletableFuture<ObjectNode> done;
         try {
-            done = CompletableFuture.supplyAsync(() -> run(invocation, action, abandoned), platform.activations());
+            done = CompletableFuture.supplyAsync(() -> run(invocation, action, abandoned, cause), platform.activations());
         } catch (RejectedExecutionException e) {
             throw new ApiException(503, "The server is stopping: retry elsewhere.");
         }
@@ -133,10 +145,10 @@ public class InvokeService {
                     "the action was deleted before its queued invocation ran: " + e.getMessage()));
             return;
         }
-        run(new Invocation(specs.of(action), args, id, null), action, new AtomicBoolean(true));
+        run(new Invocation(specs.of(action), args, id, null), action, new AtomicBoolean(true), null);
     }
 
-    private ObjectNode run(Invocation invocation, ObjectNode action, AtomicBoolean abandoned) {
+    private ObjectNode run(Invocation invocation, ObjectNode action, AtomicBoolean abandoned, JsonNode cause) {
         long start = System.currentTimeMillis();
         ObjectNode record;
         try {
@@ -152,10 +164,16 @@ public class InvokeService {
             record = ActivationJson.failed(action, invocation.activationId(), start,
                     "the platform failed to run the action: " + e.getMessage());
         }
+        if (cause != null && record.path("annotations").isArray()) {
+            ((com.fasterxml.jackson.databind.node.ArrayNode) record.get("annotations")).addObject().put("key", "cause")
+                    .set("value", cause.deepCopy());
+        }
         record = ActivationJson.fit(record, platform.config().limits().recordMax());
         CompletableFuture<Void> stored = recorder.record(record);
-        if (abandoned.get()) {
-            stored.join(); // nobody waits for the answer: a queued invocation is done only once its record is durable
+        if (abandoned.get() || cause != null) {
+            // nobody waits for the answer: a queued invocation is done only once its record is durable;
+            // a caused one (a feed's) too: its caller commits the cause's offset after the answer
+            stored.join();
         }
         return record;
     }

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.flint.gateway.actions.EntityNames;
 import dev.flint.gateway.actions.KeyValues;
 import dev.flint.gateway.api.ApiException;
+import dev.flint.gateway.feeds.KafkaFeed;
 
 /**
  * The body of a trigger PUT ({@code parameters}, {@code annotations}, {@code limits},
  * {@code version}, {@code publish}), each field validated; absent fields are null (an update keeps
  * them). A trigger has no limits in OpenWhisk ({@code limits} must be an object and is answered
  * as {@code {}}). An annotation {@code feed} must name an entity, as OpenWhisk checks it: feeds
- * (issue #9) are configured through the trigger's annotations and parameters.
+ * (issue #9) are configured through the trigger's annotations and parameters: with {@code feed}
+ * = {@code kafka}, the request's parameters are checked as {@link KafkaFeed} reads them (400 naming
+ * {@code parameters.<field>}).
  */
 public record TriggerRequest(ArrayNode parameters, ArrayNode annotations, String version, Boolean publish) {
     /** The annotation that names a trigger's feed. */
@@ -31,6 +34,9 @@ public record TriggerRequest(ArrayNode parameters, ArrayNode annotations, String
                     throw ApiException.badField("annotations.feed", "Feed name is not valid: " + a.path("value")
                             + " (a name such as /whisk.system/kafka/feed)");
                 }
+            }
+            if (KafkaFeed.declaredBy(annotations)) {
+                KafkaFeed.validate(parameters); // a request that sets the kafka feed carries its parameters
             }
         }
         return new TriggerRequest(parameters, annotations, EntityFields.version(body), EntityFields.publish(body));
