@@ -14,20 +14,38 @@ import org.jboss.logging.Logger;
  */
 final class StateStores {
     private static final Logger LOG = Logger.getLogger(StateStores.class);
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(20);
 
     private StateStores() {
     }
 
     /** The store, the broker it may own and where Kafka is (null in memory mode), closed together (store first). */
     record Opened(StateStore store, EmbeddedKafka broker, String bootstrap) implements AutoCloseable {
+        /**
+         * Closes both, but waits at most {@link #CLOSE_WAIT}: a broker whose shutdown hangs (Kafka can
+         * wait minutes for its own threads) must not keep the server from exiting on SIGTERM.
+         */
         @Override
         public void close() {
-            try {
-                store.close();
-            } finally {
-                if (broker != null) {
-                    broker.close();
+            Thread closer = new Thread(() -> {
+                try {
+                    store.close();
+                } finally {
+                    if (broker != null) {
+                        broker.close();
+                    }
                 }
+            }, "flint-state-close");
+            closer.setDaemon(true);
+            closer.start();
+            try {
+                closer.join(CLOSE_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (closer.isAlive()) {
+                LOG.warnf("flint: the state store and its broker did not close within %d s; exiting without them "
+                        + "(acknowledged writes are on disk)", CLOSE_WAIT.toSeconds());
             }
         }
     }
