@@ -2,14 +2,8 @@ package dev.flint.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code flint rule ...}: which action a trigger runs when it fires, and whether it does. */
 @Command(name = "rule", mixinStandardHelpOptions = true, description = "Connect triggers to actions.",
@@ -18,17 +12,10 @@ import picocli.CommandLine.Spec;
 final class RuleCommand {
 
     /** Options every verb that names one rule shares. */
-    abstract static class OneRule implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ApiOptions api;
-        @Parameters(index = "0", paramLabel = "NAME", description = "The rule's name.")
-        String name;
-
-        void say(String line) {
-            spec.commandLine().getOut().println(line);
-            spec.commandLine().getOut().flush();
+    abstract static class OneRule extends EntityVerbs.Named {
+        @Override
+        String collection() {
+            return "rules";
         }
     }
 
@@ -90,51 +77,32 @@ final class RuleCommand {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Print a rule, with its status.")
-    static final class Get extends OneRule {
+    static final class Get extends EntityVerbs.Get {
         @Override
-        public Integer call() {
-            Output.json(spec, api.client().get(ApiClient.path("rules", name), ApiClient.query()));
-            return 0;
+        String collection() {
+            return "rules";
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a rule.")
-    static final class Delete extends OneRule {
+    static final class Delete extends EntityVerbs.Delete {
         @Override
-        public Integer call() {
-            api.client().delete(ApiClient.path("rules", name));
-            say("deleted " + name);
-            return 0;
+        String collection() {
+            return "rules";
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List rules, newest first: NAME  TRIGGER -> ACTION.")
-    static final class ListRules implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ApiOptions api;
-        @Option(names = "--limit", defaultValue = "30", description = "At most this many (default ${DEFAULT-VALUE}, at most 200).")
-        int limit;
-        @Option(names = "--skip", defaultValue = "0", description = "Skip this many.")
-        int skip;
-        @Option(names = "--json", description = "Print the server's JSON.")
-        boolean json;
+    static final class ListRules extends EntityVerbs.ListAll {
+        @Override
+        String collection() {
+            return "rules";
+        }
 
         @Override
-        public Integer call() {
-            JsonNode list = api.client().get("rules", ApiClient.query("limit", Integer.toString(limit), "skip", Integer.toString(skip)));
-            if (json) {
-                Output.json(spec, list);
-                return 0;
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            for (JsonNode r : list) {
-                out.printf("/%s/%-30s %s -> %s%n", r.path("namespace").asText(), r.path("name").asText(), ref(r.path("trigger")),
-                        ref(r.path("action")));
-            }
-            out.flush();
-            return 0;
+        String line(JsonNode r) {
+            return String.format("/%s/%-30s %s -> %s", r.path("namespace").asText(), r.path("name").asText(), ref(r.path("trigger")),
+                    ref(r.path("action")));
         }
 
         private static String ref(JsonNode fqn) {

@@ -114,65 +114,31 @@ final class TriggerCommand {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Print a trigger, with its rules.")
-    static final class Get implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ApiOptions api;
-        @Parameters(paramLabel = "NAME")
-        String name;
-
+    static final class Get extends EntityVerbs.Get {
         @Override
-        public Integer call() {
-            Output.json(spec, api.client().get(ApiClient.path("triggers", name), ApiClient.query()));
-            return 0;
+        String collection() {
+            return "triggers";
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List triggers, newest first.")
-    static final class ListTriggers implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ApiOptions api;
-        @Option(names = "--limit", defaultValue = "30", description = "At most this many (default ${DEFAULT-VALUE}, at most 200).")
-        int limit;
-        @Option(names = "--skip", defaultValue = "0", description = "Skip this many.")
-        int skip;
-        @Option(names = "--json", description = "Print the server's JSON.")
-        boolean json;
+    static final class ListTriggers extends EntityVerbs.ListAll {
+        @Override
+        String collection() {
+            return "triggers";
+        }
 
         @Override
-        public Integer call() {
-            JsonNode list = api.client().get("triggers", ApiClient.query("limit", Integer.toString(limit), "skip", Integer.toString(skip)));
-            if (json) {
-                Output.json(spec, list);
-                return 0;
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            for (JsonNode t : list) {
-                out.printf("/%s/%-40s %s%n", t.path("namespace").asText(), t.path("name").asText(), t.path("version").asText());
-            }
-            out.flush();
-            return 0;
+        String line(JsonNode t) {
+            return String.format("/%s/%-40s %s", t.path("namespace").asText(), t.path("name").asText(), t.path("version").asText());
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a trigger (its rules stay, inactive).")
-    static final class Delete implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ApiOptions api;
-        @Parameters(paramLabel = "NAME")
-        String name;
-
+    static final class Delete extends EntityVerbs.Delete {
         @Override
-        public Integer call() {
-            api.client().delete(ApiClient.path("triggers", name));
-            spec.commandLine().getOut().println("deleted " + name);
-            spec.commandLine().getOut().flush();
-            return 0;
+        String collection() {
+            return "triggers";
         }
     }
 }
