@@ -3,6 +3,7 @@ package dev.flint.gateway.activations;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.gateway.platform.Platform;
+import dev.flint.gateway.state.KafkaTopics;
 import dev.flint.gateway.state.StateException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -30,7 +31,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -127,11 +127,9 @@ public class QueuedInvocations {
             NewTopic t = new NewTopic(topic, PARTITIONS, (short) 1)
                     .configs(Map.of("retention.ms", Long.toString(Duration.ofDays(7).toMillis()),
                             "max.message.bytes", Integer.toString(8 << 20)));
-            admin.createTopics(List.of(t)).all().get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            KafkaTopics.createMissing(admin, List.of(t), SEND_WAIT.toMillis());
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw unavailable("create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
-            }
+            throw unavailable("create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException | TimeoutException e) {
             throw unavailable("create topic " + topic + ": " + e, e);
         }

@@ -1,5 +1,6 @@
 package dev.flint.gateway.feeds;
 
+import dev.flint.gateway.state.KafkaTopics;
 import dev.flint.gateway.triggers.EntityRef;
 import dev.flint.gateway.triggers.TriggerDocs;
 import java.time.Duration;
@@ -27,7 +28,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -243,13 +243,7 @@ final class FeedConsumer {
             for (String t : wanted) {
                 topics.add(new NewTopic(t, partitions, java.util.Optional.empty()));
             }
-            try {
-                admin.createTopics(topics).all().get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
-                }
-            }
+            KafkaTopics.createMissing(admin, topics, SEND_WAIT.toMillis());
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics " + wanted + " on " + feed.bootstrap() + ": "
                     + (e.getCause() != null ? e.getCause() : e), e);

@@ -16,7 +16,6 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The two topics of a {@link KafkaStateStore}: {@code <prefix>.entities}, compacted, one record
@@ -86,16 +85,7 @@ final class StateTopics {
         List<NewTopic> topics = List.of(
                 new NewTopic(entities, Optional.of(1), Optional.empty()).configs(entityConfig),
                 new NewTopic(activations, Optional.of(1), Optional.empty()).configs(activationConfig));
-        var futures = admin.createTopics(topics).values();
-        for (var future : futures.values()) {
-            try {
-                future.get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
-                }
-            }
-        }
+        KafkaTopics.createMissing(admin, topics, deadline.remainingMillis());
     }
 
     private Map<TopicPartition, Long> endOffsets(Admin admin, Deadline deadline)
