@@ -2,6 +2,7 @@ package dev.flint.pool.internal;
 
 import dev.flint.pool.FunctionKey;
 import dev.flint.pool.ImageLayers;
+import dev.flint.pool.PoolConfig;
 import dev.flint.pool.internal.Decision.Choice;
 import dev.flint.pool.internal.Decision.StemPlan;
 import java.time.Duration;
@@ -42,9 +43,12 @@ public final class Policy {
         return new Decision.Acquire(choice, new StemPlan(plan.target(), plan.create(), 0), evict);
     }
 
-    /** A release: the released sandbox is already among {@code s.idleWarm()}. */
-    public static Decision.Release onRelease(PoolState s) {
-        return new Decision.Release(evictions(s.idleWarm(), s.leasedBytes(), s.config().memoryBudgetBytes()));
+    /**
+     * A release: the released sandbox is already among {@code idleWarm}. Only the budget matters
+     * here, so it takes the idle list and the leased bytes rather than a whole {@link PoolState}.
+     */
+    public static Decision.Release onRelease(List<WarmEntry> idleWarm, long leasedBytes, PoolConfig config) {
+        return new Decision.Release(evictions(idleWarm, leasedBytes, config.memoryBudgetBytes()));
     }
 
     /** A tick at {@code now}: expiry, then every known image's stem plan from its recent demand. */

@@ -187,9 +187,7 @@ public final class PoolCore<S> implements AutoCloseable {
                 doomed.add(slot.sandbox());
             } else {
                 idle.put(slot.id(), new Idle<>(new WarmEntry(slot.id(), slot.function(), slot.image(), clock.instant(), slot.memoryBytes()), slot.sandbox()));
-                // only the budget matters on a release: the idle list, not the whole state
-                for (long id : Policy.evictions(idle.values().stream().map(Idle::entry).toList(), leasedBytes,
-                        config.memoryBudgetBytes())) {
+                for (long id : Policy.onRelease(idle.values().stream().map(Idle::entry).toList(), leasedBytes, config).evict()) {
                     doomed.add(idle.remove(id).sandbox());
                     evicted++;
                 }

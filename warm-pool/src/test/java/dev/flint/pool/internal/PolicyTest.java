@@ -141,7 +141,7 @@ class PolicyTest {
     void onRelease_evictsLeastRecentlyUsedIdleOnes(String idle, long leasedMib, String expected) {
         PoolState s = new PoolState(warm(idle), leasedMib * MIB, Map.of(), Map.of(), config(0, 4, 3, 60));
 
-        assertEquals(ids(expected), Policy.onRelease(s).evict());
+        assertEquals(ids(expected), Policy.onRelease(s.idleWarm(), s.leasedBytes(), s.config()).evict());
     }
 
     @ParameterizedTest(name = "[{index}] stems ''{0}'' demand ''{1}'' -> {2}")
