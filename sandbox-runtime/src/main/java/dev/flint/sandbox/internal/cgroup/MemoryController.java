@@ -3,9 +3,10 @@ package dev.flint.sandbox.internal.cgroup;
 import java.nio.file.Path;
 
 /**
- * The memory controller: the limit (swap included), the peak, and OOM kills. Knows the file names
- * of both versions; every method takes the cgroup's directory in the memory hierarchy (v1) or its
- * only directory (v2). Thread-safe (stateless).
+ * The memory controller's limit (swap included), set at creation and changed later; the peak and
+ * OOM kills are read through {@link MemoryProbe}, which keeps those files open. Knows both
+ * versions' file names; every method takes the cgroup's directory in the memory hierarchy (v1) or
+ * its only directory (v2). Thread-safe (stateless).
  */
 final class MemoryController {
 
@@ -51,32 +52,5 @@ final class MemoryController {
             files.write(memsw, Long.toString(bytes));
         }
         files.write(dir.resolve("memory.limit_in_bytes"), Long.toString(bytes));
-    }
-
-    /** The highest memory use since creation or the last {@link #resetPeak}, in bytes. */
-    long peakBytes(Path dir) {
-        if (version == CgroupVersion.V1) {
-            return files.readLong(dir.resolve("memory.max_usage_in_bytes"));
-        }
-        Path peak = dir.resolve("memory.peak");
-        // memory.peak arrived in Linux 5.19; before it, the current use is the best there is.
-        return files.readLong(files.exists(peak) ? peak : dir.resolve("memory.current"));
-    }
-
-    /** How many processes the OOM killer has killed in the cgroup; 0 when the kernel does not say. */
-    long oomKills(Path dir) {
-        Path file = version == CgroupVersion.V1
-                ? dir.resolve("memory.oom_control")
-                : dir.resolve("memory.events");
-        return files.readKeyed(file, "oom_kill").orElse(0);
-    }
-
-    /** Restarts the peak count; on v2 kernels before 6.12, where memory.peak is read-only, does nothing. */
-    void resetPeak(Path dir) {
-        if (version == CgroupVersion.V1) {
-            files.write(dir.resolve("memory.max_usage_in_bytes"), "0");
-        } else {
-            files.writeIfSupported(dir.resolve("memory.peak"), "0");
-        }
     }
 }

@@ -56,9 +56,9 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
-    public CgroupUsage usage() {
-        Path memoryDir = memoryDir();
-        return new CgroupUsage(memory.peakBytes(memoryDir), cpu.usageNanos(cpuacctDir()), memory.oomKills(memoryDir));
+    public synchronized CgroupUsage usage() {
+        MemoryUsage m = memoryUsage();
+        return new CgroupUsage(m.peakBytes(), cpu.usageNanos(cpuacctDir()), m.oomKills());
     }
 
     @Override

@@ -53,8 +53,9 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
-    public CgroupUsage usage() {
-        return new CgroupUsage(memory.peakBytes(dir), cpu.usageNanos(dir), memory.oomKills(dir));
+    public synchronized CgroupUsage usage() {
+        MemoryUsage m = memoryUsage();
+        return new CgroupUsage(m.peakBytes(), cpu.usageNanos(dir), m.oomKills());
     }
 
     @Override
