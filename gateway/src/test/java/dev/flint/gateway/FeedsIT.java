@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Kafka-fed triggers (issue #9) on the packaged server, with a plain Kafka client on the server's
- * embedded broker: every record is processed, in order per partition, results published; a poison
+ * embedded broker: every record is processed, in order per partition, results published; with
+ * {@code batch} an activation gets consecutive records of one partition as {@code messages}; a poison
  * record goes to the dead-letter topic without blocking its partition; a disabled rule stops
  * consumption and enabling it resumes from the committed offset; a deleted trigger consumes nothing;
  * a server killed mid-stream loses no record.
@@ -181,6 +182,66 @@ class FeedsIT {
         });
         JsonNode count = ok(server.get(API + "/activations?name=where&count=true", key));
         assertTrue(count.path("activations").asInt() >= 60, "each record is an activation of the action: " + count);
+    }
+
+    @Test
+    void aBatchedFeed_givesEachActivationUpToTenRecordsOfOnePartition_asMessages_namingTheRangeInItsCause() throws Exception {
+        createTopic("feeds.batch", 2);
+        pythonAction("batched", "def main(args):\n    ms = args['messages']\n"
+                + "    return {'p': ms[0]['partition'], 'o': [m['offset'] for m in ms], 'n': [m['value']['n'] for m in ms],"
+                + " 'k': [m['key'] for m in ms]}\n");
+        for (int i = 0; i < 45; i++) {
+            produce("feeds.batch", "k" + (i % 3), "{\"n\": " + i + "}");
+        }
+        kafkaTrigger("batched-feed", Map.of("topic", "feeds.batch", "start", "earliest", "batch", 10, "results", "feeds.batch.out"));
+        rule("batched-rule", "batched-feed", "batched");
+
+        TreeSet<Integer> seen = new TreeSet<>();
+        List<ConsumerRecord<String, String>> results = List.of();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (seen.size() < 45 && System.nanoTime() < deadline) {
+            results = read("feeds.batch.out", Integer.MAX_VALUE, Duration.ofSeconds(2));
+            seen.clear();
+            results.forEach(r -> json(r.value()).path("n").forEach(n -> seen.add(n.asInt())));
+        }
+        assertEquals(45, seen.size(), "every record reached the action in a batch: " + seen);
+        Map<Integer, Long> nextOffset = new HashMap<>();
+        boolean full = false;
+        for (ConsumerRecord<String, String> r : sortedByOffset(results)) {
+            JsonNode v = json(r.value());
+            int size = v.path("o").size();
+            assertTrue(size >= 1 && size <= 10, "at most 10 records an activation: " + v);
+            full |= size == 10;
+            int partition = v.path("p").asInt();
+            long first = v.path("o").get(0).asLong();
+            assertEquals(nextOffset.getOrDefault(partition, 0L), first, "batches follow each other without gap or overlap: " + v);
+            for (int i = 1; i < size; i++) {
+                assertEquals(first + i, v.path("o").get(i).asLong(), "consecutive records of one partition, in offset order: " + v);
+            }
+            long last = first + size - 1;
+            nextOffset.put(partition, last + 1);
+            assertEquals(v.path("k").get(size - 1).asText(), r.key(), "a batch's result has its last record's key");
+            assertEquals(Integer.toString(partition), header(r, "partition"), r.toString());
+            assertEquals(Long.toString(first), header(r, "firstOffset"), r.toString());
+            assertEquals(Long.toString(last), header(r, "lastOffset"), r.toString());
+            Reply activation = server.get(API + "/activations/" + header(r, "activationId"), key);
+            assertEquals(200, activation.status(), activation.body());
+            assertTrue(activation.json().path("annotations").toString().contains("{\"key\":\"cause\",\"value\":{\"trigger\":"
+                    + "\"guest/batched-feed\",\"rule\":\"guest/batched-rule\",\"topic\":\"feeds.batch\",\"partition\":" + partition
+                    + ",\"firstOffset\":" + first + ",\"lastOffset\":" + last + "}}"), "the activation names the range: " + activation.body());
+        }
+        assertTrue(full, "records waiting in the topic make full batches of 10: " + values(results));
+    }
+
+    /** A batched feed's results by input partition and first offset (they may be spread over the results topic's partitions). */
+    private static List<ConsumerRecord<String, String>> sortedByOffset(List<ConsumerRecord<String, String>> results) {
+        return results.stream().sorted(java.util.Comparator.<ConsumerRecord<String, String>>comparingInt(r -> json(r.value()).path("p").asInt())
+                .thenComparingLong(r -> json(r.value()).path("o").get(0).asLong())).toList();
+    }
+
+    private static String header(ConsumerRecord<String, String> r, String name) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     @Test

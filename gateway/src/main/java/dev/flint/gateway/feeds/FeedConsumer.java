@@ -1,6 +1,5 @@
 package dev.flint.gateway.feeds;
 
-import dev.flint.gateway.state.KafkaTopics;
 import dev.flint.gateway.triggers.EntityRef;
 import dev.flint.gateway.triggers.TriggerDocs;
 import java.time.Duration;
@@ -8,37 +7,36 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
- * The consumer of one Kafka-fed trigger, on a thread of its own. Each round: poll a batch; run
- * each partition's records on the activations executor ({@link PartitionRun}), partitions
- * concurrently, records of one partition in order; when they are done, commit each partition up
- * to what was handled and seek back to where one stopped short. So an offset is committed only
- * after its record's activations were recorded (or its dead letter acknowledged): at-least-once.
+ * The consumer of one Kafka-fed trigger, on a thread of its own. Each round: poll records (from as
+ * many partitions as may run at once, when they have some); run
+ * each partition's records on the activations executor ({@link PartitionRun}, in batches of the
+ * feed's {@code batch} size), partitions concurrently but at most as many at once as the actions'
+ * concurrency limits allow ({@link PartitionLanes}), records of one partition in order; meanwhile
+ * commit how far each got, every {@link #POLL}; when they are done, commit each partition up to
+ * what was handled and seek back to where one stopped short.
+ * So an offset is committed only after its record's activations were recorded (or its dead letter
+ * acknowledged): at-least-once.
  *
  * <p>A consumer that fails logs it and starts again, from the committed offsets, after
  * {@link #RESTART_DELAY}. {@link #stop()} ends it within a few seconds, committing what was
@@ -52,10 +50,11 @@ final class FeedConsumer {
     /** How long a stopping consumer waits for its running partitions before it commits what they did. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(3);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
-    private static final Duration SEND_WAIT = Duration.ofSeconds(10);
-    /** Longer than a batch of records each retried up to its limit: not a reason to be thrown out of the group. */
+    /** Longer than a poll's batches each retried up to its limit: not a reason to be thrown out of the group. */
     private static final int MAX_POLL_INTERVAL_MS = 30 * 60 * 1000;
-    private static final int MAX_POLL_RECORDS = 100;
+    /** A poll takes at most this many batches' worth of records (and at least {@link #MIN_POLL_RECORDS}). */
+    private static final int POLL_BATCHES = 5;
+    private static final int MIN_POLL_RECORDS = 100;
 
     private final EntityRef trigger;
     private final KafkaFeed feed;
@@ -63,18 +62,24 @@ final class FeedConsumer {
     private final Executor executor;
     private final Supplier<List<TriggerDocs.Link>> activeRules;
     private final RecordDelivery.Actions actions;
+    private final IntSupplier width;
     private final Thread thread;
     private volatile boolean stopped;
     private volatile long stopAt;
 
+    /**
+     * @param width how many partitions may run at once now ({@link PartitionLanes#width}), asked
+     *     before each poll's runs
+     */
     FeedConsumer(EntityRef trigger, KafkaFeed feed, String memberId, Executor executor,
-            Supplier<List<TriggerDocs.Link>> activeRules, RecordDelivery.Actions actions) {
+            Supplier<List<TriggerDocs.Link>> activeRules, RecordDelivery.Actions actions, IntSupplier width) {
         this.trigger = trigger;
         this.feed = feed;
         this.memberId = memberId;
         this.executor = executor;
         this.activeRules = activeRules;
         this.actions = actions;
+        this.width = width;
         this.thread = new Thread(this::run, "flint-feed-" + trigger.asString());
         this.thread.setDaemon(true);
     }
@@ -131,39 +136,65 @@ final class FeedConsumer {
     }
 
     private void consume() {
-        ensureTopics();
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer());
+        FeedOutput.ensureTopics(feed);
+        FeedOutput output = new FeedOutput(feed);
         try {
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer());
             try {
-                RecordDelivery delivery = new RecordDelivery(trigger, feed, activeRules, actions,
-                        (topic, key, value, headers) -> publish(producer, topic, key, value, headers), () -> stopped);
+                RecordDelivery delivery = new RecordDelivery(trigger, feed, activeRules, actions, output, () -> stopped);
                 consumer.subscribe(List.of(feed.topic()), new PinStart(consumer));
                 while (!stopped) {
-                    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                    int lanes = width.getAsInt();
+                    Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = poll(consumer, lanes);
                     if (!records.isEmpty()) {
-                        runBatch(consumer, records, delivery);
+                        runPoll(consumer, records, lanes, delivery);
                     }
                 }
             } finally {
                 consumer.close(CLOSE_WAIT);
             }
         } finally {
-            producer.close(CLOSE_WAIT);
+            output.close(CLOSE_WAIT);
         }
     }
 
-    /** Runs the partitions of a batch concurrently, then commits and rewinds each to what was handled. */
-    private void runBatch(KafkaConsumer<byte[], byte[]> consumer, ConsumerRecords<byte[], byte[]> records, RecordDelivery delivery) {
-        List<PartitionRun> runs = new ArrayList<>();
-        List<CompletableFuture<Void>> running = new ArrayList<>();
-        for (TopicPartition tp : records.partitions()) {
-            PartitionRun run = new PartitionRun(tp, records.records(tp), delivery);
-            runs.add(run);
-            running.add(CompletableFuture.runAsync(run, executor));
+    /**
+     * One poll, topped up with what other partitions already fetched until {@code lanes} partitions
+     * have records (or none has more): a poll drains Kafka's fetched data one partition after
+     * another, so with a backlog it alone would rarely hold two. The partitions already taken are
+     * paused meanwhile, so their next records stay for the next round.
+     */
+    private static Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> poll(KafkaConsumer<byte[], byte[]> consumer, int lanes) {
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        try {
+            while (!records.isEmpty()) {
+                for (TopicPartition tp : records.partitions()) {
+                    byPartition.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(records.records(tp));
+                }
+                if (byPartition.size() >= lanes) {
+                    break;
+                }
+                consumer.pause(byPartition.keySet());
+                records = consumer.poll(Duration.ZERO);
+            }
+        } finally {
+            consumer.resume(consumer.paused());
         }
-        await(CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)));
+        return byPartition;
+    }
+
+    /**
+     * Runs the partitions' records concurrently, at most {@code lanes} at once, committing what they
+     * handled as they go (every {@link #POLL}); then commits and rewinds each to what was handled.
+     */
+    private void runPoll(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records,
+            int lanes, RecordDelivery delivery) {
+        List<PartitionRun> runs = new ArrayList<>();
+        records.forEach((tp, partitionRecords) -> runs.add(new PartitionRun(tp, partitionRecords, feed.batch(), delivery)));
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        await(PartitionLanes.run(runs, lanes, executor, () -> stopped), () -> commitProgress(consumer, runs, committed));
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         RuntimeException failure = null;
         for (PartitionRun run : runs) {
@@ -178,7 +209,7 @@ final class FeedConsumer {
             }
         }
         if (!commit.isEmpty()) {
-            consumer.commitSync(commit);
+            consumer.commitSync(commit); // again, at the end, whatever the progress commits did
         }
         if (failure != null) {
             throw failure; // e.g. a dead letter Kafka did not take: start again from the committed offsets
@@ -188,68 +219,49 @@ final class FeedConsumer {
         }
     }
 
-    /** Waits for the batch; once stopped, only {@link #STOP_GRACE} more (what is still running is replayed later). */
-    private void await(CompletableFuture<Void> batch) {
+    /**
+     * Commits how far each run got since the last such commit, so that a crash in the middle of a
+     * long round replays little. A failed commit is left to the round's own commit at its end.
+     */
+    private void commitProgress(KafkaConsumer<byte[], byte[]> consumer, List<PartitionRun> runs, Map<TopicPartition, Long> committed) {
+        Map<TopicPartition, OffsetAndMetadata> progress = new HashMap<>();
+        for (PartitionRun run : runs) {
+            long next = run.next();
+            if (run.advanced() && next > committed.getOrDefault(run.partition(), -1L)) {
+                progress.put(run.partition(), new OffsetAndMetadata(next));
+            }
+        }
+        if (progress.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(progress);
+            progress.forEach((tp, o) -> committed.put(tp, o.offset()));
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "flint: the consumer of trigger %s could not commit its progress yet", trigger);
+        }
+    }
+
+    /**
+     * Waits for the poll's runs, calling {@code meanwhile} every {@link #POLL}; once stopped, only
+     * {@link #STOP_GRACE} more (what is still running is replayed later).
+     */
+    private void await(CompletableFuture<Void> runs, Runnable meanwhile) {
         while (true) {
             try {
-                batch.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
+                runs.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             } catch (TimeoutException e) {
                 if (stopped && System.nanoTime() - stopAt > STOP_GRACE.toNanos()) {
                     return;
                 }
+                meanwhile.run();
             } catch (ExecutionException e) {
                 return; // each run keeps its own failure
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    private static void publish(KafkaProducer<byte[], byte[]> producer, String topic, byte[] key, byte[] value,
-            Map<String, String> headers) {
-        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key, value);
-        headers.forEach((k, v) -> r.headers().add(new RecordHeader(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-        try {
-            producer.send(r).get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RecordDelivery.Stopped();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("kafka did not take a record for " + topic + ": " + e, e);
-        }
-    }
-
-    /** The dead-letter and results topics, made when missing (as many partitions as the consumed topic, when it exists). */
-    private void ensureTopics() {
-        List<String> wanted = new ArrayList<>(List.of(feed.dlq()));
-        if (feed.results() != null) {
-            wanted.add(feed.results());
-        }
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", feed.bootstrap()))) {
-            Set<String> existing = new HashSet<>(admin.listTopics().names().get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS));
-            wanted.removeIf(existing::contains);
-            if (wanted.isEmpty()) {
-                return;
-            }
-            java.util.Optional<Integer> partitions = java.util.Optional.empty();
-            if (existing.contains(feed.topic())) {
-                TopicDescription d = admin.describeTopics(List.of(feed.topic())).allTopicNames()
-                        .get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS).get(feed.topic());
-                partitions = java.util.Optional.of(d.partitions().size());
-            }
-            List<NewTopic> topics = new ArrayList<>();
-            for (String t : wanted) {
-                topics.add(new NewTopic(t, partitions, java.util.Optional.empty()));
-            }
-            KafkaTopics.createMissing(admin, topics, SEND_WAIT.toMillis());
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topics " + wanted + " on " + feed.bootstrap() + ": "
-                    + (e.getCause() != null ? e.getCause() : e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RecordDelivery.Stopped();
         }
     }
 
@@ -265,19 +277,9 @@ final class FeedConsumer {
         c.put("session.timeout.ms", "10000");
         c.put("enable.auto.commit", "false");
         c.put("auto.offset.reset", feed.start());
-        c.put("max.poll.records", Integer.toString(MAX_POLL_RECORDS));
+        c.put("max.poll.records", Integer.toString(Math.max(MIN_POLL_RECORDS, POLL_BATCHES * feed.batch())));
         c.put("max.poll.interval.ms", Integer.toString(MAX_POLL_INTERVAL_MS));
         return c;
-    }
-
-    private Properties producerProps() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", feed.bootstrap());
-        p.put("acks", "all");
-        p.put("enable.idempotence", "true");
-        p.put("linger.ms", "1");
-        p.put("max.block.ms", Long.toString(SEND_WAIT.toMillis()));
-        return p;
     }
 
     private void sleepUnlessStopped(Duration d) {
@@ -323,7 +325,7 @@ final class FeedConsumer {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // offsets are committed after each batch
+            // offsets are committed after each poll
         }
     }
 }

@@ -112,7 +112,7 @@ public class FeedManager {
             }
             if (wanted != null && !stopping) {
                 FeedConsumer next = new FeedConsumer(trigger, wanted, memberId, platform.activations(),
-                        () -> activeRules(trigger), this::invoke);
+                        () -> activeRules(trigger), this::invoke, () -> partitionsAtOnce(trigger));
                 running.put(trigger, next);
                 next.start();
             }
@@ -141,6 +141,15 @@ public class FeedManager {
 
     private static List<TriggerDocs.Link> activeRules(JsonNode doc) {
         return TriggerDocs.links(doc).values().stream().filter(l -> l.status() == RuleStatus.ACTIVE).toList();
+    }
+
+    /** The smallest {@code limits.concurrency} of the actions of the trigger's active rules (1 when there is none). */
+    private int partitionsAtOnce(EntityRef trigger) {
+        return PartitionLanes.width(activeRules(trigger).stream()
+                .map(l -> platform.state().get(ActionDocs.key(l.action().namespace(), l.action().name())))
+                .flatMap(Optional::stream)
+                .map(doc -> ActionLimits.of(doc.path("limits")).concurrency())
+                .toList());
     }
 
     /** One blocking invoke of a rule's action: 200 is a success, anything else (a 202 past the wait too) a failure. */

@@ -17,15 +17,20 @@ import java.util.regex.Pattern;
  * @param bootstrap Kafka's bootstrap servers (default: the server's own Kafka)
  * @param group the consumer group (default {@code flint.feed.<ns>.<trigger>})
  * @param start {@code earliest} or {@code latest}: where a new group starts
- * @param retries how many more attempts a failed record gets before it goes to {@code dlq}
+ * @param retries how many more attempts a failed record (or batch) gets before it goes to {@code dlq}
  * @param dlq the dead-letter topic (default {@code <topic>.dlq})
  * @param results where each successful result is published, or null for nowhere
+ * @param batch the most records of one partition an activation gets: 1 is one record as the
+ *     arguments, more is {@code {"messages": [...]}} ({@link RecordPayload})
  */
-public record KafkaFeed(String topic, String bootstrap, String group, String start, int retries, String dlq, String results) {
+public record KafkaFeed(String topic, String bootstrap, String group, String start, int retries, String dlq, String results,
+        int batch) {
     /** The value of the {@code feed} annotation that makes a trigger consume a Kafka topic. */
     public static final String NAME = "kafka";
     public static final int DEFAULT_RETRIES = 5;
     public static final int MAX_RETRIES = 20;
+    public static final int DEFAULT_BATCH = 1;
+    public static final int MAX_BATCH = 1000;
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     private static final Pattern BOOTSTRAP = Pattern.compile("[^\\s,:]+:[0-9]{1,5}(,[^\\s,:]+:[0-9]{1,5})*");
 
@@ -76,7 +81,8 @@ public record KafkaFeed(String topic, String bootstrap, String group, String sta
         if (start != null && !start.equals("earliest") && !start.equals("latest")) {
             throw ApiException.badField("parameters.start", "'" + start + "' is not earliest or latest");
         }
-        int retries = retries(p.get("retries"));
+        int retries = wholeNumber("retries", p.get("retries"), DEFAULT_RETRIES, 0, MAX_RETRIES);
+        int batch = wholeNumber("batch", p.get("batch"), DEFAULT_BATCH, 1, MAX_BATCH);
         String dlq = text(p, "dlq");
         if (dlq != null) {
             requireTopic("dlq", dlq);
@@ -91,7 +97,7 @@ public record KafkaFeed(String topic, String bootstrap, String group, String sta
         }
         return new KafkaFeed(topic, bootstrap != null ? bootstrap : serverBootstrap,
                 group != null ? group : "flint.feed." + namespace + "." + trigger,
-                start != null ? start : "latest", retries, dlq != null ? dlq : topic + ".dlq", results);
+                start != null ? start : "latest", retries, dlq != null ? dlq : topic + ".dlq", results, batch);
     }
 
     /** A string, or a number's text ({@code --param topic 42} arrives as a number); null when absent. */
@@ -113,20 +119,21 @@ public record KafkaFeed(String topic, String bootstrap, String group, String sta
         }
     }
 
-    private static int retries(JsonNode v) {
+    /** A whole number from {@code min} to {@code max}, given as a number or as its digits; {@code absent} when not given. */
+    private static int wholeNumber(String field, JsonNode v, int absent, int min, int max) {
         if (v == null || v.isNull()) {
-            return DEFAULT_RETRIES;
+            return absent;
         }
         long n;
-        if (v.isIntegralNumber()) {
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
             n = v.asLong();
         } else if (v.isTextual() && v.asText().matches("[0-9]{1,9}")) {
             n = Long.parseLong(v.asText());
         } else {
-            throw ApiException.badField("parameters.retries", "must be a whole number from 0 to " + MAX_RETRIES + ", got " + v);
+            n = Long.MIN_VALUE;
         }
-        if (n < 0 || n > MAX_RETRIES) {
-            throw ApiException.badField("parameters.retries", "must be a whole number from 0 to " + MAX_RETRIES + ", got " + v);
+        if (n < min || n > max) {
+            throw ApiException.badField("parameters." + field, "must be a whole number from " + min + " to " + max + ", got " + v);
         }
         return (int) n;
     }

@@ -10,22 +10,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Delivers one record of a Kafka-fed trigger, in order:
+ * Delivers one {@link RecordBatch} of a Kafka-fed trigger (one record, or several of one partition
+ * with a feed's {@code batch} above 1), in order:
  *
  * <ol>
  * <li>read the trigger's active rules (now, so a rule disabled a moment ago runs nothing more);
- * none: the record is not handled, and the partition stops there;</li>
- * <li>for each active rule, invoke its action blocking with the record's payload
- * ({@link RecordPayload}), its activation record annotated with the cause
- * {@code {trigger, rule, topic, partition, offset}}; a failure is retried after 100 ms, doubling up to 30 s, up to
- * {@code retries} more times;</li>
- * <li>a success with a {@code results} topic: the result JSON goes there (key = the record's key,
- * header {@code activationId});</li>
- * <li>all attempts failed: {@code {record, error, activationId, trigger, rule, attempts}} goes to
- * the {@code dlq} topic (key = the record's key), so the partition moves on.</li>
+ * none: the batch is not handled, and the partition stops there;</li>
+ * <li>for each active rule, invoke its action blocking with the batch's payload, its activation
+ * record annotated with the cause {@code {trigger, rule, topic, partition, offset}} (for a batch
+ * {@code firstOffset} and {@code lastOffset} instead of {@code offset}); a failure is retried, the
+ * batch as a whole, after 100 ms, doubling up to 30 s, up to {@code retries} more times;</li>
+ * <li>a success with a {@code results} topic: the result JSON goes there once (key = the last
+ * record's key, on the consumed partition's number for a batch, headers in
+ * {@link RecordBatch#resultHeaders});</li>
+ * <li>all attempts failed: for each record of the batch, {@code {record, error, activationId,
+ * trigger, rule, action, attempts}} (and for a batch {@code batch: {firstOffset, lastOffset}})
+ * goes to the {@code dlq} topic (key = the record's key), so the partition moves on.</li>
  * </ol>
  *
  * A stop during retries ends the delivery unhandled (no dead letter for a server going down).
@@ -52,9 +54,13 @@ final class RecordDelivery {
         Attempt invoke(EntityRef action, ObjectNode payload, ObjectNode cause);
     }
 
-    /** Publishes one record and returns once Kafka acknowledged it; throws when it did not. */
+    /**
+     * Publishes one record and returns once Kafka acknowledged it; throws when it did not. Its
+     * partition is chosen by its key, or when {@code partition} is given, is that number modulo
+     * the topic's partition count.
+     */
     interface Publisher {
-        void publish(String topic, byte[] key, byte[] value, Map<String, String> headers);
+        void publish(String topic, Integer partition, byte[] key, byte[] value, Map<String, String> headers);
     }
 
     /** Thrown when the consumer stops in the middle of a record: it stays unhandled (and uncommitted). */
@@ -82,23 +88,22 @@ final class RecordDelivery {
     }
 
     /**
-     * Delivers the record to every active rule; false when there is none (nothing ran).
+     * Delivers the batch to every active rule; false when there is none (nothing ran).
      *
-     * @throws Stopped when the consumer stopped before the record was handled
+     * @throws Stopped when the consumer stopped before the batch was handled
      */
-    boolean deliver(ConsumerRecord<byte[], byte[]> record) {
+    boolean deliver(RecordBatch batch) {
         List<TriggerDocs.Link> rules = activeRules.get();
         if (rules.isEmpty()) {
             return false;
         }
-        ObjectNode payload = RecordPayload.of(record);
         for (TriggerDocs.Link rule : rules) {
-            deliver(rule, payload, record.key());
+            deliver(rule, batch);
         }
         return true;
     }
 
-    private void deliver(TriggerDocs.Link rule, ObjectNode payload, byte[] key) {
+    private void deliver(TriggerDocs.Link rule, RecordBatch batch) {
         long backoff = FIRST_BACKOFF_MS;
         Attempt last = null;
         int attempts = 0;
@@ -108,11 +113,11 @@ final class RecordDelivery {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
             }
             attempts++;
-            last = actions.invoke(rule.action(), payload.deepCopy(), cause(payload, rule));
+            last = actions.invoke(rule.action(), batch.payload(), cause(batch, rule));
             if (last.ok()) {
                 if (feed.results() != null) {
-                    publisher.publish(feed.results(), key, bytes(last.result()),
-                            Map.of("activationId", last.activationId()));
+                    publisher.publish(feed.results(), batch.resultPartition(), batch.resultKey(), bytes(last.result()),
+                            batch.resultHeaders(last.activationId()));
                 }
                 return;
             }
@@ -120,25 +125,28 @@ final class RecordDelivery {
                 throw new Stopped(); // the failure may be the server stopping: no dead letter for it
             }
         }
-        ObjectNode letter = JsonNodeFactory.instance.objectNode();
-        letter.set("record", payload);
-        letter.put("error", last.error());
-        letter.put("activationId", last.activationId());
-        letter.put("trigger", trigger.asString());
-        letter.put("rule", rule.rule().asString());
-        letter.put("action", rule.action().asString());
-        letter.put("attempts", attempts);
-        publisher.publish(feed.dlq(), key, bytes(letter), Map.of());
+        for (RecordBatch.Keyed record : batch.records()) {
+            ObjectNode letter = JsonNodeFactory.instance.objectNode();
+            letter.set("record", record.payload());
+            letter.put("error", last.error());
+            letter.put("activationId", last.activationId());
+            letter.put("trigger", trigger.asString());
+            letter.put("rule", rule.rule().asString());
+            letter.put("action", rule.action().asString());
+            letter.put("attempts", attempts);
+            if (batch.asMessages()) {
+                letter.putObject("batch").put("firstOffset", batch.firstOffset()).put("lastOffset", batch.lastOffset());
+            }
+            publisher.publish(feed.dlq(), null, record.key(), bytes(letter), Map.of());
+        }
     }
 
-    /** What the activation record names as its cause: {@code {trigger, rule, topic, partition, offset}}. */
-    private ObjectNode cause(ObjectNode payload, TriggerDocs.Link rule) {
+    /** What the activation record names as its cause: {@code {trigger, rule}} and where the batch comes from. */
+    private ObjectNode cause(RecordBatch batch, TriggerDocs.Link rule) {
         ObjectNode c = JsonNodeFactory.instance.objectNode();
         c.put("trigger", trigger.asString());
         c.put("rule", rule.rule().asString());
-        c.set("topic", payload.get("topic"));
-        c.set("partition", payload.get("partition"));
-        c.set("offset", payload.get("offset"));
+        batch.describe(c);
         return c;
     }
 

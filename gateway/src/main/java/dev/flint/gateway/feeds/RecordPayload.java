@@ -11,6 +11,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -19,7 +20,9 @@ import org.apache.kafka.common.header.Header;
  * {@code {topic, partition, offset, key, value, headers, timestamp}}. The key is a string (UTF-8)
  * or null; the value is its JSON when the bytes are one JSON document, else its text when they
  * are UTF-8, else {@code {"base64": "..."}} (null for a tombstone); headers are an object of
- * strings (a later header of the same name wins; a header without value is null).
+ * strings (a later header of the same name wins; a header without value is null). Several records
+ * for one activation (a feed's {@code batch} above 1) are {@code {"messages": [<each>, ...]}}, the
+ * shape of OpenWhisk's own Kafka feed package ({@code /whisk.system/messaging}).
  */
 public final class RecordPayload {
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -39,6 +42,13 @@ public final class RecordPayload {
             headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
         }
         o.put("timestamp", r.timestamp());
+        return o;
+    }
+
+    /** The arguments for several records: {@code {"messages": [...]}}, each as {@link #of(ConsumerRecord)}, in the given order. */
+    public static ObjectNode messages(List<ObjectNode> each) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.putArray("messages").addAll(each);
         return o;
     }
 

@@ -27,16 +27,27 @@ class KafkaFeedTest {
     @Test
     void defaults_areFilledIn() throws Exception {
         KafkaFeed f = KafkaFeed.of("guest", "orders", params("[{\"key\":\"topic\",\"value\":\"orders\"}]"), "127.0.0.1:1234");
-        assertEquals(new KafkaFeed("orders", "127.0.0.1:1234", "flint.feed.guest.orders", "latest", 5, "orders.dlq", null), f);
+        assertEquals(new KafkaFeed("orders", "127.0.0.1:1234", "flint.feed.guest.orders", "latest", 5, "orders.dlq", null, 1), f);
     }
 
     @Test
     void givenParameters_areKept_numbersAndNumericStringsToo() throws Exception {
         KafkaFeed f = KafkaFeed.of("guest", "t", params("[{\"key\":\"topic\",\"value\":\"in\"},{\"key\":\"bootstrap\",\"value\":\"k1:9092,k2:9093\"},"
                 + "{\"key\":\"group\",\"value\":\"g\"},{\"key\":\"start\",\"value\":\"earliest\"},{\"key\":\"retries\",\"value\":\"2\"},"
-                + "{\"key\":\"dlq\",\"value\":\"dead\"},{\"key\":\"results\",\"value\":\"out\"}]"), "x:1");
-        assertEquals(new KafkaFeed("in", "k1:9092,k2:9093", "g", "earliest", 2, "dead", "out"), f);
+                + "{\"key\":\"dlq\",\"value\":\"dead\"},{\"key\":\"results\",\"value\":\"out\"},{\"key\":\"batch\",\"value\":\"100\"}]"), "x:1");
+        assertEquals(new KafkaFeed("in", "k1:9092,k2:9093", "g", "earliest", 2, "dead", "out", 100), f);
         assertEquals(0, KafkaFeed.of("guest", "t", params("[{\"key\":\"topic\",\"value\":7},{\"key\":\"retries\",\"value\":0}]"), "x:1").retries());
+    }
+
+    @Test
+    void batch_isAWholeNumberFrom1To1000() throws Exception {
+        assertEquals(1, KafkaFeed.of("guest", "t", params("[{\"key\":\"topic\",\"value\":\"in\"},{\"key\":\"batch\",\"value\":1}]"), "x:1").batch());
+        assertEquals(1000, KafkaFeed.of("guest", "t", params("[{\"key\":\"topic\",\"value\":\"in\"},{\"key\":\"batch\",\"value\":1000}]"), "x:1")
+                .batch());
+        for (String bad : new String[] {"0", "-1", "1001", "2.5", "\"ten\"", "\"\"", "true", "[1]", "99999999999999999999"}) {
+            String message = error("[{\"key\":\"topic\",\"value\":\"t\"},{\"key\":\"batch\",\"value\":" + bad + "}]");
+            assertTrue(message.startsWith("parameters.batch: must be a whole number from 1 to 1000"), bad + ": " + message);
+        }
     }
 
     @Test

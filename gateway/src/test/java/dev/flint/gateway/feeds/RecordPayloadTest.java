@@ -41,6 +41,13 @@ class RecordPayloadTest {
     }
 
     @Test
+    void messages_isTheOpenWhiskKafkaFeedShape_aMessagesArrayOfEachRecordsPayload() {
+        ObjectNode a = RecordPayload.of(record(utf8("k1"), utf8("1"), new RecordHeaders()));
+        ObjectNode b = RecordPayload.of(record(null, utf8("two"), new RecordHeaders()));
+        assertEquals("{\"messages\":[" + a + "," + b + "]}", RecordPayload.messages(java.util.List.of(a, b)).toString());
+    }
+
+    @Test
     void value_isJsonWhenItParses_elseTheText_elseBase64() {
         assertEquals("{\"a\":[1,2]}", RecordPayload.value(utf8("{\"a\": [1, 2]}")).toString());
         assertEquals("42", RecordPayload.value(utf8("42")).toString());
