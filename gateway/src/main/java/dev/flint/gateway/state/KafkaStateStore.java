@@ -77,22 +77,31 @@ public final class KafkaStateStore implements StateStore {
      * @throws StateException if Kafka does not answer within the timeout
      */
     public static KafkaStateStore open(String bootstrapServers, String topicPrefix, Duration timeout) {
-        StateTopics topics = new StateTopics(topicPrefix);
+        return open(bootstrapServers, topicPrefix, timeout, ActivationRetention.DEFAULT);
+    }
+
+    /**
+     * As {@link #open(String, String, Duration)}, keeping activations as {@code retention} says (the
+     * activations topic's {@code retention.ms} is set to its age, also on an existing topic).
+     */
+    public static KafkaStateStore open(String bootstrapServers, String topicPrefix, Duration timeout,
+                                       ActivationRetention retention) {
+        StateTopics topics = new StateTopics(topicPrefix, retention.age());
         Deadline deadline = Deadline.after(timeout);
         // 1. Topics, and where they end now.
         Map<TopicPartition, Long> ends = ensureTopics(bootstrapServers, topics, deadline);
         // 2. The views, followed from the beginning by the materialiser.
         EntityView entities = new EntityView();
-        ActivationIndex activations = new ActivationIndex();
+        ActivationIndex activations = new ActivationIndex(retention.count());
         Map<String, Materialiser.Handler> handlers = Map.of(
                 topics.entities, r -> entities.apply(key(r), r.value() == null ? null : parse(r.value())),
                 topics.activations, r -> {
                     if (r.value() != null) {
-                        activations.apply(parse(r.value()), r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis());
+                        activations.apply(r.value(), r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis());
                     }
                 });
         Runnable expire = () -> activations.expireArrivedBefore(
-                System.currentTimeMillis() - StateTopics.ACTIVATION_RETENTION.toMillis());
+                System.currentTimeMillis() - retention.age().toMillis());
         Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrapServers, timeout));
         Materialiser materialiser;
         try {
@@ -180,6 +189,12 @@ public final class KafkaStateStore implements StateStore {
     @Override
     public long countActivations(String namespace, String name, long since, long upto) {
         return activations.count(namespace, name, since, upto);
+    }
+
+    @Override
+    public StoredActivations storedActivations() {
+        long[] held = activations.sizeAndBytes();
+        return new StoredActivations(held[0], held[1]);
     }
 
     /** Stops following the topics and closes the Kafka clients; idempotent. */

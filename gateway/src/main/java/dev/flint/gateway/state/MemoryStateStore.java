@@ -75,6 +75,13 @@ public final class MemoryStateStore implements StateStore {
                 .toList();
     }
 
+    /** The count, and the JSON bytes each record would take serialised (counted on demand: tests only). */
+    @Override
+    public StoredActivations storedActivations() {
+        long bytes = activations.values().stream().mapToLong(a -> a.toString().length()).sum();
+        return new StoredActivations(activations.size(), bytes);
+    }
+
     @Override
     public void close() {
         entities.clear();

@@ -51,6 +51,12 @@ public interface StateStore extends AutoCloseable {
     /** How many activations {@link #activations} would find without skip and limit. */
     long countActivations(String namespace, String name, long since, long upto);
 
+    /** How many activation records the local view holds, and their serialised size. */
+    StoredActivations storedActivations();
+
+    /** The size of a store's activation view: records and their JSON bytes. */
+    record StoredActivations(long count, long jsonBytes) {}
+
     @Override
     void close();
 }
