@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link StateStore} in memory: nothing survives the process. For tests of the REST layer
@@ -17,15 +18,24 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class MemoryStateStore implements StateStore {
     private final ConcurrentSkipListMap<String, ObjectNode> entities = new ConcurrentSkipListMap<>();
     private final Map<String, ObjectNode> activations = new ConcurrentHashMap<>();
+    private final AtomicLong version = new AtomicLong();
 
     @Override
     public void put(String key, ObjectNode document) {
         entities.put(key, document.deepCopy());
+        version.incrementAndGet();
     }
 
     @Override
     public boolean delete(String key) {
-        return entities.remove(key) != null;
+        boolean existed = entities.remove(key) != null;
+        version.incrementAndGet();
+        return existed;
+    }
+
+    @Override
+    public long entityVersion() {
+        return version.get();
     }
 
     @Override
