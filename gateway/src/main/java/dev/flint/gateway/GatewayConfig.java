@@ -29,6 +29,8 @@ public interface GatewayConfig {
 
     Invoke invoke();
 
+    Activations activations();
+
     /** Kafka settings. */
     interface Kafka {
         /** An external broker's bootstrap servers; unset: start an embedded broker under {@code <data-dir>/kafka}. */
@@ -116,6 +118,17 @@ public interface GatewayConfig {
         /** Whether to make stem cells of the base images at start. */
         @WithDefault("true")
         boolean prewarm();
+    }
+
+    /** How many activation records are kept (docs/gateway.md, "Activation retention"). */
+    interface Activations {
+        /** How long Kafka keeps an activation record (the topic's retention.ms); at least 1 minute. */
+        @WithDefault("7d")
+        Duration retention();
+
+        /** How many records the server's in-memory view holds at most; the oldest leave first. */
+        @WithDefault("200000")
+        long maxStored();
     }
 
     /** The image store's directory. */

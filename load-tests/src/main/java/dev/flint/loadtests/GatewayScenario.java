@@ -11,17 +11,10 @@ import dev.flint.pool.ImageLayers;
 import dev.flint.sandbox.SandboxRuntime;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,13 +28,10 @@ import java.util.regex.Pattern;
  * skipped when it is not built.
  */
 final class GatewayScenario implements Scenario {
-    private static final Path JAR = Path.of("gateway/target/quarkus-app/quarkus-run.jar");
     private static final String NOOP = "def main(args):\n    return {}\n";
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern PCT = Pattern.compile("\\s(50|99)% in ([0-9.]+) secs");
     private static final Pattern OK = Pattern.compile("\\[200]\\s+(\\d+) responses");
-
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @Override
     public String name() {
@@ -50,52 +40,34 @@ final class GatewayScenario implements Scenario {
 
     @Override
     public List<Metric> run(BenchContext ctx) throws Exception {
-        if (!Files.isRegularFile(JAR)) {
-            System.err.println("  gateway: skipped: " + JAR + " is not built (./mvnw -pl gateway -am -DskipTests package)");
+        if (!PackagedServer.built(name())) {
             return List.of();
         }
         int iterations = ctx.quick() ? 50 : 300;
         int warmup = ctx.quick() ? 50 : 300;
-        Path data = Files.createDirectories(ctx.work().resolve("gateway-data"));
-        int port = freePort();
         long t0 = System.nanoTime();
-        Process server = new ProcessBuilder(javaBin(), "-Xmx512m", "-Dquarkus.http.port=" + port, "-Dflint.data-dir=" + data,
-                "-Dflint.kafka.port=" + freePort(), "-Dflint.sandbox.cgroup-parent=flint-bench-gw",
-                "-Dflint.images-dir=" + InvokerBench.baseStore().root().toAbsolutePath(), "-jar", JAR.toString())
-                .redirectErrorStream(true).redirectOutput(ctx.work().resolve("gateway.log").toFile()).start();
         List<Metric> metrics = new ArrayList<>();
-        try {
-            String base = "http://127.0.0.1:" + port;
-            awaitReady(base, server);
+        try (PackagedServer server = PackagedServer.start(ctx, name())) {
             double startSeconds = (System.nanoTime() - t0) / 1e9;
             long javaVersion = javaVersionNanos();
             metrics.add(new Metric(name(), "standalone start to ready (embedded Kafka, images, invoker, stem cells)", startSeconds, "s",
                     "java -version, same run", javaVersion / 1e9, startSeconds / (javaVersion / 1e9), "<= 5 s (absolute)",
                     startSeconds <= 5));
-            String key = Files.readString(data.resolve("auth/guest")).strip();
-            String auth = "Basic " + Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8));
-            String action = base + "/api/v1/namespaces/_/actions/noop";
-            send("PUT", action + "?overwrite=true", "{\"exec\":{\"kind\":\"python:3\",\"code\":\"" + NOOP.replace("\n", "\\n")
-                    + "\"},\"limits\":{\"concurrency\":8}}", auth, 200);
+            String action = "/api/v1/namespaces/_/actions/noop";
+            server.send("PUT", action + "?overwrite=true", "{\"exec\":{\"kind\":\"python:3\",\"code\":\""
+                    + NOOP.replace("\n", "\\n") + "\"},\"limits\":{\"concurrency\":8}}", 200);
             String invoke = action + "?blocking=true&result=true";
-            metrics.add(overhead(ctx, invoke, auth, iterations, warmup));
-            metrics.addAll(throughput(ctx, invoke, auth));
+            metrics.add(overhead(ctx, server, invoke, iterations, warmup));
+            metrics.addAll(throughput(ctx, server.base() + invoke, server.auth()));
             Thread.sleep(2000);
-            long rssKiB = rssKiB(server.pid());
-            metrics.add(new Metric(name(), "idle server RSS (JVM with Quarkus, embedded Kafka, invoker)", rssKiB / 1024.0, "MiB",
+            metrics.add(new Metric(name(), "idle server RSS (JVM with Quarkus, embedded Kafka, invoker)", server.rssKiB() / 1024.0, "MiB",
                     "", Double.NaN, Double.NaN, "reported", true));
-        } finally {
-            server.destroy();
-            if (!server.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-                server.waitFor();
-            }
         }
         return metrics;
     }
 
     /** HTTP blocking invoke vs Invoker.invoke of the same no-op, interleaved per iteration. */
-    private Metric overhead(BenchContext ctx, String invoke, String auth, int iterations, int warmup) throws Exception {
+    private Metric overhead(BenchContext ctx, PackagedServer server, String invoke, int iterations, int warmup) throws Exception {
         Samples viaHttp = new Samples("HTTP blocking invoke, result=true");
         Samples direct = new Samples("Invoker.invoke in this JVM");
         ImageLayers python = InvokerBench.image(InvokerBench.baseStore(), BaseImages.PYTHON);
@@ -106,7 +78,7 @@ final class GatewayScenario implements Scenario {
              Invoker invoker = Invoker.start(rt, InvokerConfig.defaults(python), new SimpleMeterRegistry())) {
             for (int i = -warmup; i < iterations; i++) {
                 long a = System.nanoTime();
-                send("POST", invoke, "{}", auth, 200);
+                server.send("POST", invoke, "{}", 200);
                 long h = System.nanoTime() - a;
                 long b = System.nanoTime();
                 InvokerBench.succeeded(invoker.invoke(InvokerBench.invocation(f)));
@@ -166,58 +138,10 @@ final class GatewayScenario implements Scenario {
                 rate, "/s", "", Double.NaN, Double.NaN, ">= 2,000/s (answered 200)", rate >= 2000 && oks > 0));
     }
 
-    private void send(String method, String url, String body, String auth, int expect) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth)
-                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != expect) {
-            throw new IllegalStateException(method + " " + url + " answered " + r.statusCode() + ": " + r.body());
-        }
-    }
-
-    private void awaitReady(String base, Process server) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) {
-                throw new IllegalStateException("the server exited; see its log in the work directory");
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("the server was not ready within 3 minutes");
-    }
-
     private static long javaVersionNanos() throws IOException, InterruptedException {
         long t = System.nanoTime();
-        Process p = new ProcessBuilder(javaBin(), "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(PackagedServer.javaBin(), "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.waitFor();
         return System.nanoTime() - t;
-    }
-
-    private static long rssKiB(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return 0;
-    }
-
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -16,10 +16,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -35,6 +37,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class InvokeService {
     private static final Logger LOG = Logger.getLogger(InvokeService.class);
+    /** Ends blocking waits with a 202; a wait whose activation ends first is cancelled and removed. */
+    private static final ScheduledThreadPoolExecutor TIMERS = timers();
 
     @Inject
     Platform platform;
@@ -61,45 +65,12 @@ public class InvokeService {
      * record's annotations naming what caused it ({@code {"key": "cause", "value": cause}}, such as
      * a Kafka record's topic, partition and offset) when {@code cause} is not null; such an invoke
      * answers only once its record is durable (a feed commits the record's offset after it). Not
-     * for non-blocking invokes through Kafka, whose requests carry no cause.
+     * for non-blocking invokes through Kafka, whose requests carry no cause. Blocks the caller.
      */
     public InvokeOutcome invoke(String namespace, String name, ObjectNode payload, boolean blocking, boolean resultOnly,
             Duration wait, JsonNode cause) {
-        ObjectNode action = actions.document(namespace, name);
-        ObjectNode args = KeyValues.toObject(action.get("parameters"));
-        args.setAll(payload);
-        FunctionSpec spec = specs.of(action);
-        String id = ActivationJson.newId();
-        if (!blocking && cause == null && queued.enabled()) {
-            // through Kafka: the 202 means the request is durable; a crash after it loses nothing
-            try {
-                queued.submit(queuedRequest(namespace, name, id, args));
-            } catch (dev.flint.gateway.state.StateException e) {
-                throw new ApiException(503, "The invocation could not be queued: " + e.getMessage());
-            }
-            return accepted(id);
-        }
-        Invocation invocation = new Invocation(spec, args, id, null);
-        AtomicBoolean abandoned = new AtomicBoolean(!blocking); // true once no caller waits for this activation
-        CompletableFuture<ObjectNode> done;
         try {
-            done = CompletableFuture.supplyAsync(() -> run(invocation, action, abandoned, cause), platform.activations());
-        } catch (RejectedExecutionException e) {
-            throw new ApiException(503, "The server is stopping: retry elsewhere.");
-        }
-        if (!blocking) {
-            return accepted(id);
-        }
-        ObjectNode record;
-        try {
-            try {
-                record = done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                if (abandoned.compareAndSet(false, true)) {
-                    return accepted(id);
-                }
-                record = done.get(); // the activation was refused a moment ago: its error follows at once
-            }
+            return invokeAsync(namespace, name, payload, blocking, resultOnly, wait, cause).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -109,10 +80,65 @@ public class InvokeService {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "The server is stopping: retry elsewhere.");
         }
-        int code = record.path("response").path("statusCode").asInt();
-        int status = code == 0 ? 200 : code == 3 ? 500 : 502;
-        JsonNode body = resultOnly ? record.path("response").path("result") : record;
-        return new InvokeOutcome(status, body, id);
+    }
+
+    /**
+     * The invoke without blocking its caller (the HTTP endpoint's, on Vert.x's event loop): looks
+     * the action up at once (an unknown one throws its 404 here), then the answer completes when
+     * the activation ends, when the wait passes (202), or at once for a non-blocking invoke (after
+     * Kafka's acknowledgement when it is queued). A failed answer holds the {@link RuntimeException}
+     * to map, such as a 429.
+     */
+    public CompletableFuture<InvokeOutcome> invokeAsync(String namespace, String name, ObjectNode payload, boolean blocking,
+            boolean resultOnly, Duration wait, JsonNode cause) {
+        ObjectNode action = actions.document(namespace, name);
+        ObjectNode args = KeyValues.toObject(action.get("parameters"));
+        args.setAll(payload);
+        FunctionSpec spec = specs.of(action);
+        String id = ActivationJson.newId();
+        if (!blocking && cause == null && queued.enabled()) {
+            // through Kafka: the 202 means the request is durable; a crash after it loses nothing
+            return onActivationThread(() -> {
+                try {
+                    queued.submit(queuedRequest(namespace, name, id, args));
+                } catch (dev.flint.gateway.state.StateException e) {
+                    throw new ApiException(503, "The invocation could not be queued: " + e.getMessage());
+                }
+                return accepted(id);
+            });
+        }
+        Invocation invocation = new Invocation(spec, args, id, null);
+        AtomicBoolean abandoned = new AtomicBoolean(!blocking); // true once no caller waits for this activation
+        CompletableFuture<ObjectNode> done = onActivationThread(() -> run(invocation, action, abandoned, cause));
+        if (!blocking) {
+            return CompletableFuture.completedFuture(accepted(id));
+        }
+        CompletableFuture<InvokeOutcome> answer = new CompletableFuture<>();
+        ScheduledFuture<?> timer = TIMERS.schedule(() -> {
+            if (abandoned.compareAndSet(false, true)) { // else the activation was refused: its error follows at once
+                answer.complete(accepted(id));
+            }
+        }, wait.toMillis(), TimeUnit.MILLISECONDS);
+        done.whenComplete((record, error) -> {
+            timer.cancel(false);
+            if (error != null) {
+                answer.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error);
+                return;
+            }
+            int code = record.path("response").path("statusCode").asInt();
+            int status = code == 0 ? 200 : code == 3 ? 500 : 502;
+            answer.complete(new InvokeOutcome(status, resultOnly ? record.path("response").path("result") : record, id));
+        });
+        return answer;
+    }
+
+    private <T> CompletableFuture<T> onActivationThread(java.util.function.Supplier<T> work) {
+        try {
+            return CompletableFuture.supplyAsync(work, platform.activations());
+        } catch (RejectedExecutionException e) {
+            throw new ApiException(503, "The server is stopping: retry elsewhere.");
+        }
     }
 
     private static ObjectNode queuedRequest(String namespace, String name, String id, ObjectNode args) {
@@ -176,6 +202,16 @@ public class InvokeService {
             stored.join();
         }
         return record;
+    }
+
+    private static ScheduledThreadPoolExecutor timers() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "flint-invoke-wait");
+            thread.setDaemon(true);
+            return thread;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
     }
 
     private static InvokeOutcome accepted(String id) {

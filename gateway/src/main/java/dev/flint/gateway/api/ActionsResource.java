@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.gateway.actions.ActionService;
 import dev.flint.gateway.actions.EntityNames;
-import dev.flint.gateway.activations.InvokeOutcome;
 import dev.flint.gateway.activations.InvokeService;
 import dev.flint.gateway.auth.Authenticator;
 import dev.flint.gateway.platform.Platform;
@@ -24,6 +23,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -102,7 +102,7 @@ public class ActionsResource {
     @POST
     @Path("{name}")
     @Operation(summary = "Invoke an action: blocking=true waits (up to 60 s, or timeout ms) for the activation; result=true answers only its result")
-    public Response invoke(@PathParam("ns") String ns, @PathParam("name") String name, @QueryParam("blocking") String blocking,
+    public CompletionStage<Response> invoke(@PathParam("ns") String ns, @PathParam("name") String name, @QueryParam("blocking") String blocking,
             @QueryParam("result") String result, @QueryParam("timeout") String timeout,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
             @RequestBody(description = "the action's arguments (merged over its parameters)", content = @Content(
@@ -122,9 +122,10 @@ public class ActionsResource {
         if (!payload.isObject()) {
             throw ApiException.badField("payload", "must be a JSON object of the action's arguments, got " + payload.getNodeType());
         }
-        InvokeOutcome outcome = invokes.invoke(namespace, name, (ObjectNode) payload, block, resultOnly, Duration.ofMillis(wait));
-        return Response.status(outcome.status()).type(MediaType.APPLICATION_JSON_TYPE).entity(outcome.body())
-                .header(ACTIVATION_ID_HEADER, outcome.activationId()).build();
+        // Non-blocking for Vert.x: everything above is in memory; the activation runs on its own thread.
+        return invokes.invokeAsync(namespace, name, (ObjectNode) payload, block, resultOnly, Duration.ofMillis(wait), null)
+                .thenApply(outcome -> Response.status(outcome.status()).type(MediaType.APPLICATION_JSON_TYPE)
+                        .entity(outcome.body()).header(ACTIVATION_ID_HEADER, outcome.activationId()).build());
     }
 
     @Path("{pkg}/{name}")

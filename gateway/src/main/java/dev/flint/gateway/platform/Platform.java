@@ -13,6 +13,7 @@ import dev.flint.invoker.InvokerConfig;
 import dev.flint.pool.ImageLayers;
 import dev.flint.sandbox.RuntimeConfig;
 import dev.flint.sandbox.SandboxRuntime;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -64,6 +65,7 @@ public class Platform {
         try {
             state = StateStores.open(config);
             GuestSeed.ensure(state.store(), config.dataDir());
+            registerActivationGauges();
             images = ImageStore.open(config.imagesPath());
             busybox = baseImage(BaseImages.BUSYBOX);
             python = baseImage(BaseImages.PYTHON);
@@ -84,6 +86,21 @@ public class Platform {
         ready = true;
         LOG.infof("flint: ready in %d ms (data in %s, images in %s, sandboxes on cgroup %s)",
                 (System.nanoTime() - t0) / 1_000_000, config.dataDir(), images.root(), runtime.cgroupMode());
+    }
+
+    /** {@code flint_activations_stored} and {@code flint_activations_stored_bytes}: the activation view's size. */
+    private void registerActivationGauges() {
+        Gauge.builder("flint.activations.stored", this, p -> p.storedActivations().count())
+                .description("Activation records held in the server's view (bounded by flint.activations.max-stored)")
+                .register(meters);
+        Gauge.builder("flint.activations.stored.bytes", this, p -> p.storedActivations().jsonBytes())
+                .description("Serialised size of the activation records held").baseUnit("bytes")
+                .register(meters);
+    }
+
+    private StateStore.StoredActivations storedActivations() {
+        StateStores.Opened s = state;
+        return s == null ? new StateStore.StoredActivations(0, 0) : s.store().storedActivations();
     }
 
     private Image baseImage(ImageRef ref) {

@@ -1,6 +1,7 @@
 package dev.flint.gateway.platform;
 
 import dev.flint.gateway.GatewayConfig;
+import dev.flint.gateway.state.ActivationRetention;
 import dev.flint.gateway.state.EmbeddedKafka;
 import dev.flint.gateway.state.KafkaStateStore;
 import dev.flint.gateway.state.MemoryStateStore;
@@ -63,6 +64,16 @@ final class StateStores {
         }
     }
 
+    /** The configured retention, or an {@link IllegalArgumentException} naming the setting. */
+    private static ActivationRetention retention(GatewayConfig config) {
+        GatewayConfig.Activations a = config.activations();
+        try {
+            return new ActivationRetention(a.retention(), a.maxStored());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("flint.activations.retention / flint.activations.max-stored: " + e.getMessage(), e);
+        }
+    }
+
     static Opened open(GatewayConfig config) {
         if (config.state().equals("memory")) {
             LOG.warn("flint: state in memory (flint.state=memory): nothing survives a restart");
@@ -76,13 +87,13 @@ final class StateStores {
             String bootstrap = kafka.bootstrap().get();
             LOG.infof("flint: kafka at %s (external)", bootstrap);
             announce(config, bootstrap);
-            return new Opened(KafkaStateStore.open(bootstrap, kafka.topicPrefix(), kafka.timeout()), null, bootstrap);
+            return new Opened(KafkaStateStore.open(bootstrap, kafka.topicPrefix(), kafka.timeout(), retention(config)), null, bootstrap);
         }
         EmbeddedKafka broker = EmbeddedKafka.start(config.dataDir().resolve("kafka"), kafka.port());
         LOG.infof("flint: kafka at %s (embedded, data in %s)", broker.bootstrapServers(), config.dataDir().resolve("kafka"));
         announce(config, broker.bootstrapServers());
         try {
-            return new Opened(KafkaStateStore.open(broker.bootstrapServers(), kafka.topicPrefix(), kafka.timeout()), broker,
+            return new Opened(KafkaStateStore.open(broker.bootstrapServers(), kafka.topicPrefix(), kafka.timeout(), retention(config)), broker,
                     broker.bootstrapServers());
         } catch (RuntimeException e) {
             broker.close();

@@ -1,7 +1,10 @@
 package dev.flint.gateway.state;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,14 +24,21 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * order of {@code start}, newest first. A query walks only the range it asks for plus what it
  * skips; a count whose bounds hold the whole set is a size lookup, other counts walk the range.
  * Records leave the index as they leave the topic: by the time Kafka stamped them, in arrival
- * order ({@link #expireArrivedBefore}).
+ * order ({@link #expireArrivedBefore}), and the oldest arrivals leave when more than
+ * {@code maxCount} are held.
+ *
+ * <p>Each record is kept as the JSON bytes Kafka delivered (a third to a tenth of a Jackson tree's
+ * heap) and parsed when a query hands it out; applying one reads only the fields it is ordered by
+ * ({@link ActivationKeys}).
  *
  * <p>One thread (the materialiser) applies records and expires old ones; any thread queries.
- * Records handed out are copies.
+ * Records handed out are fresh objects.
  */
 final class ActivationIndex {
     /** One activation; {@code id} breaks ties of {@code start}; {@code arrived} is Kafka's timestamp. */
-    private record Entry(String namespace, String name, String id, long start, long arrived, ObjectNode record) {}
+    private record Entry(String namespace, String name, String id, long start, long arrived, byte[] json) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Comparator<Entry> NEWEST_FIRST =
             Comparator.comparingLong(Entry::start).reversed().thenComparing(Entry::id);
@@ -39,6 +49,17 @@ final class ActivationIndex {
     private final Map<String, Map<String, NavigableSet<Entry>>> byNamespaceAndName = new HashMap<>();
     /** Entries in arrival order, for expiry; a replaced entry stays until it expires. */
     private final Deque<Entry> arrivals = new ArrayDeque<>();
+    private final long maxCount;
+    /** The JSON bytes of the records held; guarded by {@link #lock}. */
+    private long bytes;
+
+    /** @param maxCount how many records the index holds at most (the oldest arrivals leave first) */
+    ActivationIndex(long maxCount) {
+        if (maxCount < 1) {
+            throw new IllegalArgumentException("maxCount must be at least 1: " + maxCount);
+        }
+        this.maxCount = maxCount;
+    }
 
     /**
      * The fields the index needs, or an {@link IllegalArgumentException} naming the one missing:
@@ -58,14 +79,15 @@ final class ActivationIndex {
     }
 
     /**
-     * Adds a record, replacing one with the same activation id.
+     * Adds a serialised record, replacing one with the same activation id, then drops the oldest
+     * arrivals beyond the count bound.
      *
      * @param arrivedMillis when Kafka stamped the record, for expiry
+     * @throws IllegalArgumentException if the record lacks a field it is indexed by
      */
-    void apply(ObjectNode record, long arrivedMillis) {
-        validate(record);
-        Entry entry = new Entry(record.get("namespace").textValue(), record.get("name").textValue(),
-                record.get("activationId").textValue(), record.get("start").longValue(), arrivedMillis, record);
+    void apply(byte[] json, long arrivedMillis) {
+        ActivationKeys keys = ActivationKeys.read(json);
+        Entry entry = new Entry(keys.namespace(), keys.name(), keys.id(), keys.start(), arrivedMillis, json);
         lock.writeLock().lock();
         try {
             Entry old = byId.put(entry.id(), entry);
@@ -76,8 +98,22 @@ final class ActivationIndex {
             byNamespaceAndName.computeIfAbsent(entry.namespace(), k -> new HashMap<>())
                     .computeIfAbsent(entry.name(), k -> new TreeSet<>(NEWEST_FIRST)).add(entry);
             arrivals.addLast(entry);
+            bytes += json.length;
+            while (byId.size() > maxCount) {
+                dropOldest();
+            }
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** How many records the index holds, and their JSON bytes. */
+    long[] sizeAndBytes() {
+        lock.readLock().lock();
+        try {
+            return new long[] {byId.size(), bytes};
+        } finally {
+            lock.readLock().unlock();
         }
     }
 
@@ -91,10 +127,7 @@ final class ActivationIndex {
         lock.writeLock().lock();
         try {
             while (!arrivals.isEmpty() && arrivals.peekFirst().arrived() < cutoffMillis) {
-                Entry oldest = arrivals.removeFirst();
-                if (byId.get(oldest.id()) == oldest) { // else it was replaced, and is unlinked already
-                    byId.remove(oldest.id());
-                    unlink(oldest);
+                if (dropOldest()) {
                     dropped++;
                 }
             }
@@ -109,7 +142,7 @@ final class ActivationIndex {
         try {
             Entry entry = byId.get(activationId);
             return entry == null || !entry.namespace().equals(namespace)
-                    ? Optional.empty() : Optional.of(entry.record().deepCopy());
+                    ? Optional.empty() : Optional.of(parse(entry.json()));
         } finally {
             lock.readLock().unlock();
         }
@@ -128,7 +161,7 @@ final class ActivationIndex {
                 it.next();
             }
             while (found.size() < limit && it.hasNext()) {
-                found.add(it.next().record().deepCopy());
+                found.add(parse(it.next().json()));
             }
         } finally {
             lock.readLock().unlock();
@@ -179,7 +212,27 @@ final class ActivationIndex {
         return new Entry("", "", "", start, 0, null);
     }
 
+    /** Removes the first arrival; returns whether it was still current (not replaced since). */
+    private boolean dropOldest() {
+        Entry oldest = arrivals.removeFirst();
+        if (byId.get(oldest.id()) != oldest) { // replaced, and unlinked then
+            return false;
+        }
+        byId.remove(oldest.id());
+        unlink(oldest);
+        return true;
+    }
+
+    private static ObjectNode parse(byte[] json) {
+        try {
+            return (ObjectNode) JSON.readTree(json);
+        } catch (IOException e) { // it was read once when applied
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void unlink(Entry entry) {
+        bytes -= entry.json().length;
         NavigableSet<Entry> inNamespace = byNamespace.get(entry.namespace());
         inNamespace.remove(entry);
         if (inNamespace.isEmpty()) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The entities topic as a map from key to document, ordered by key. One thread (the
@@ -14,6 +15,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class EntityView {
     private final ConcurrentSkipListMap<String, ObjectNode> entities = new ConcurrentSkipListMap<>();
+    private final AtomicLong version = new AtomicLong();
 
     /** Applies one record: a document replaces, {@code null} (a tombstone) removes. */
     void apply(String key, ObjectNode document) {
@@ -22,6 +24,12 @@ final class EntityView {
         } else {
             entities.put(key, document);
         }
+        version.incrementAndGet();
+    }
+
+    /** Grows with every record applied. */
+    long version() {
+        return version.get();
     }
 
     boolean contains(String key) {

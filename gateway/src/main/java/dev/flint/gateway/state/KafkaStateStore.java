@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,24 +17,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The {@link StateStore} on Kafka (DESIGN.md §7): entities in a compacted topic, activations in a
  * retained one (see {@link StateTopics}), both followed from the beginning by a
  * {@link Materialiser} into an {@link EntityView} and an {@link ActivationIndex} that serve every
- * read. A write is produced with {@code acks=all} and idempotence, and returns once Kafka has
+ * read. Each topic has a {@link Lane} of its own (a producer and a follower): entity writes are few
+ * and each is waited for, activation records are many and batch themselves under load. A write is produced with {@code acks=all} and idempotence, and returns once Kafka has
  * acknowledged it and the views have applied it, so the writer reads its own write; writes of
  * other gateways on the same topics show up as the views follow.
  *
@@ -44,26 +38,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaStateStore implements StateStore {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int LINGER_MS = 2;
-    private static final Duration HOUSEKEEPING = Duration.ofMinutes(1);
 
     private final String bootstrapServers;
     private final Duration timeout;
     private final StateTopics topics;
-    private final Producer<byte[], byte[]> producer;
-    private final Materialiser materialiser;
+    private final Lane entityLane;
+    private final Lane activationLane;
     private final EntityView entities;
     private final ActivationIndex activations;
     private volatile boolean closed;
 
-    private KafkaStateStore(String bootstrapServers, Duration timeout, StateTopics topics,
-                            Producer<byte[], byte[]> producer, Materialiser materialiser,
-                            EntityView entities, ActivationIndex activations) {
+    private KafkaStateStore(String bootstrapServers, Duration timeout, StateTopics topics, Lane entityLane,
+                            Lane activationLane, EntityView entities, ActivationIndex activations) {
         this.bootstrapServers = bootstrapServers;
         this.timeout = timeout;
         this.topics = topics;
-        this.producer = producer;
-        this.materialiser = materialiser;
+        this.entityLane = entityLane;
+        this.activationLane = activationLane;
         this.entities = entities;
         this.activations = activations;
     }
@@ -77,51 +68,58 @@ public final class KafkaStateStore implements StateStore {
      * @throws StateException if Kafka does not answer within the timeout
      */
     public static KafkaStateStore open(String bootstrapServers, String topicPrefix, Duration timeout) {
-        StateTopics topics = new StateTopics(topicPrefix);
+        return open(bootstrapServers, topicPrefix, timeout, ActivationRetention.DEFAULT);
+    }
+
+    /**
+     * As {@link #open(String, String, Duration)}, keeping activations as {@code retention} says (the
+     * activations topic's {@code retention.ms} is set to its age, also on an existing topic).
+     */
+    public static KafkaStateStore open(String bootstrapServers, String topicPrefix, Duration timeout,
+                                       ActivationRetention retention) {
+        StateTopics topics = new StateTopics(topicPrefix, retention.age());
         Deadline deadline = Deadline.after(timeout);
         // 1. Topics, and where they end now.
         Map<TopicPartition, Long> ends = ensureTopics(bootstrapServers, topics, deadline);
-        // 2. The views, followed from the beginning by the materialiser.
+        // 2. The views, each topic followed from the beginning by its lane.
         EntityView entities = new EntityView();
-        ActivationIndex activations = new ActivationIndex();
-        Map<String, Materialiser.Handler> handlers = Map.of(
-                topics.entities, r -> entities.apply(key(r), r.value() == null ? null : parse(r.value())),
-                topics.activations, r -> {
-                    if (r.value() != null) {
-                        activations.apply(parse(r.value()), r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis());
-                    }
-                });
-        Runnable expire = () -> activations.expireArrivedBefore(
-                System.currentTimeMillis() - StateTopics.ACTIVATION_RETENTION.toMillis());
-        Producer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(bootstrapServers, timeout));
-        Materialiser materialiser;
+        ActivationIndex activations = new ActivationIndex(retention.count());
+        Materialiser.Handler applyEntity = r -> entities.apply(key(r), r.value() == null ? null : parse(r.value()));
+        Materialiser.Handler applyActivation = r -> {
+            if (r.value() != null) {
+                activations.apply(r.value(), r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis());
+            }
+        };
+        Runnable expire = () -> activations.expireArrivedBefore(System.currentTimeMillis() - retention.age().toMillis());
+        List<AutoCloseable> opened = new ArrayList<>();
         try {
-            materialiser = new Materialiser(new KafkaConsumer<>(consumerConfig(bootstrapServers)),
-                    handlers, expire, HOUSEKEEPING, "flint-state-" + topicPrefix);
-        } catch (RuntimeException e) {
-            producer.close(Duration.ZERO);
-            throw e;
-        }
-        KafkaStateStore store = new KafkaStateStore(bootstrapServers, timeout, topics, producer, materialiser,
-                entities, activations);
-        // 3. Catch up before serving a single read.
-        try {
-            materialiser.start(ends.keySet());
+            Lane entityLane = Lane.open(topics.entities, partitionsOf(ends, topics.entities), applyEntity, () -> { },
+                    Lane.ENTITY_WRITES, bootstrapServers, timeout, "flint-state-" + topicPrefix);
+            opened.add(entityLane);
+            Lane activationLane = Lane.open(topics.activations, partitionsOf(ends, topics.activations), applyActivation,
+                    expire, Lane.ACTIVATION_WRITES, bootstrapServers, timeout, "flint-activations-" + topicPrefix);
+            opened.add(activationLane);
+            KafkaStateStore store = new KafkaStateStore(bootstrapServers, timeout, topics, entityLane, activationLane,
+                    entities, activations);
+            opened.clear();
+            opened.add(store);
+            // 3. Catch up before serving a single read.
             for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-                if (!materialiser.awaitApplied(end.getKey(), end.getValue(), deadline)) {
+                Lane lane = store.lane(end.getKey().topic());
+                if (!lane.follower().awaitApplied(end.getKey(), end.getValue(), deadline)) {
                     throw StateException.unavailable("deliver " + end.getKey() + " up to offset " + end.getValue(),
                             bootstrapServers, timeout.toMillis(), null);
                 }
             }
+            return store;
         } catch (InterruptedException e) {
-            store.close();
+            closeAll(opened);
             Thread.currentThread().interrupt();
             throw new StateException("interrupted while opening the state store", "", e);
         } catch (RuntimeException e) {
-            store.close();
+            closeAll(opened);
             throw e;
         }
-        return store;
     }
 
     @Override
@@ -130,7 +128,7 @@ public final class KafkaStateStore implements StateStore {
         if (document == null) {
             throw new IllegalArgumentException("document must not be null; use delete");
         }
-        write(topics.entities, key, serialise(document));
+        write(entityLane, key, serialise(document));
     }
 
     /**
@@ -144,13 +142,18 @@ public final class KafkaStateStore implements StateStore {
         if (!entities.contains(key)) {
             return false;
         }
-        write(topics.entities, key, null);
+        write(entityLane, key, null);
         return true;
     }
 
     @Override
     public Optional<ObjectNode> get(String key) {
         return entities.get(key);
+    }
+
+    @Override
+    public long entityVersion() {
+        return entities.version();
     }
 
     @Override
@@ -164,7 +167,7 @@ public final class KafkaStateStore implements StateStore {
             throw new IllegalArgumentException("activation must not be null");
         }
         ActivationIndex.validate(activation);
-        write(topics.activations, activation.get("activationId").textValue(), serialise(activation));
+        write(activationLane, activation.get("activationId").textValue(), serialise(activation));
     }
 
     @Override
@@ -182,6 +185,12 @@ public final class KafkaStateStore implements StateStore {
         return activations.count(namespace, name, since, upto);
     }
 
+    @Override
+    public StoredActivations storedActivations() {
+        long[] held = activations.sizeAndBytes();
+        return new StoredActivations(held[0], held[1]);
+    }
+
     /** Stops following the topics and closes the Kafka clients; idempotent. */
     @Override
     public void close() {
@@ -189,20 +198,38 @@ public final class KafkaStateStore implements StateStore {
             return;
         }
         closed = true;
-        materialiser.close();
-        // Bounded: with Kafka gone, pending sends are abandoned rather than waited for.
-        producer.close(Duration.ofMillis(Math.min(timeout.toMillis(), 5_000)));
+        entityLane.close();
+        activationLane.close();
+    }
+
+    private static List<TopicPartition> partitionsOf(Map<TopicPartition, Long> ends, String topic) {
+        return ends.keySet().stream().filter(tp -> tp.topic().equals(topic)).toList();
+    }
+
+    private Lane lane(String topic) {
+        return topic.equals(activationLane.topic()) ? activationLane : entityLane;
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing what a failed open started: the open's own failure is what matters
+            }
+        }
     }
 
     /** Produces one record and waits until Kafka acknowledged it and the views applied it. */
-    private void write(String topic, String key, byte[] value) {
+    private void write(Lane lane, String key, byte[] value) {
         requireOpen();
+        String topic = lane.topic();
         Deadline deadline = Deadline.after(timeout);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value);
         try {
-            RecordMetadata acked = producer.send(record).get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
+            RecordMetadata acked = lane.producer().send(record).get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
             TopicPartition partition = new TopicPartition(acked.topic(), acked.partition());
-            if (!materialiser.awaitApplied(partition, acked.offset() + 1, deadline)) {
+            if (!lane.follower().awaitApplied(partition, acked.offset() + 1, deadline)) {
                 throw StateException.unavailable("deliver the write of " + key + " back to this gateway",
                         bootstrapServers, timeout.toMillis(), null);
             }
@@ -253,34 +280,6 @@ public final class KafkaStateStore implements StateStore {
         } finally {
             admin.close(Duration.ZERO);
         }
-    }
-
-    private static Map<String, Object> producerConfig(String bootstrapServers, Duration timeout) {
-        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
-        Map<String, Object> c = new HashMap<>();
-        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        c.put(ProducerConfig.ACKS_CONFIG, "all");
-        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        c.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
-        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, StateTopics.MAX_RECORD_BYTES);
-        // send() must not block longer than a write may take (it waits for metadata)
-        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, millis);
-        c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
-        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis + LINGER_MS);
-        return c;
-    }
-
-    private static Map<String, Object> consumerConfig(String bootstrapServers) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, StateTopics.MAX_RECORD_BYTES);
-        return c;
     }
 
     private void requireOpen() {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link StateStore} in memory: nothing survives the process. For tests of the REST layer
@@ -17,15 +18,24 @@ import java.util.concurrent.ConcurrentSkipListMap;
 public final class MemoryStateStore implements StateStore {
     private final ConcurrentSkipListMap<String, ObjectNode> entities = new ConcurrentSkipListMap<>();
     private final Map<String, ObjectNode> activations = new ConcurrentHashMap<>();
+    private final AtomicLong version = new AtomicLong();
 
     @Override
     public void put(String key, ObjectNode document) {
         entities.put(key, document.deepCopy());
+        version.incrementAndGet();
     }
 
     @Override
     public boolean delete(String key) {
-        return entities.remove(key) != null;
+        boolean existed = entities.remove(key) != null;
+        version.incrementAndGet();
+        return existed;
+    }
+
+    @Override
+    public long entityVersion() {
+        return version.get();
     }
 
     @Override
@@ -73,6 +83,13 @@ public final class MemoryStateStore implements StateStore {
                 .filter(a -> a.path("start").asLong() >= since && a.path("start").asLong() <= upto)
                 .sorted(Comparator.comparingLong((ObjectNode a) -> a.path("start").asLong()).reversed())
                 .toList();
+    }
+
+    /** The count, and the JSON bytes each record would take serialised (counted on demand: tests only). */
+    @Override
+    public StoredActivations storedActivations() {
+        long bytes = activations.values().stream().mapToLong(a -> a.toString().length()).sum();
+        return new StoredActivations(activations.size(), bytes);
     }
 
     @Override

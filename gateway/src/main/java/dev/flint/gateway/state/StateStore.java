@@ -32,6 +32,12 @@ public interface StateStore extends AutoCloseable {
     List<ObjectNode> list(String prefix);
 
     /**
+     * A number that changes whenever an entity this store's reads see changes (a put or delete,
+     * also another gateway's), so what was derived from entities can be cached until it moves.
+     */
+    long entityVersion();
+
+    /**
      * Records a finished activation (OpenWhisk's record shape: it must have string fields
      * {@code namespace}, {@code name}, {@code activationId} and a number {@code start}, epoch ms);
      * durable and visible when it returns. Recording the same id again replaces it.
@@ -50,6 +56,12 @@ public interface StateStore extends AutoCloseable {
 
     /** How many activations {@link #activations} would find without skip and limit. */
     long countActivations(String namespace, String name, long since, long upto);
+
+    /** How many activation records the local view holds, and their serialised size. */
+    StoredActivations storedActivations();
+
+    /** The size of a store's activation view: records and their JSON bytes. */
+    record StoredActivations(long count, long jsonBytes) {}
 
     @Override
     void close();

@@ -21,7 +21,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -237,6 +241,36 @@ class KafkaStateStoreIT {
             assertEquals(5, store.countActivations("guest", null, 0, Long.MAX_VALUE));
 
             assertThrows(IllegalArgumentException.class, () -> store.record(doc("namespace", "guest", "name", "x")));
+        }
+    }
+
+    @Test
+    void retention_boundsTheViewByCount_andSetsTheTopicsAge_alsoOnReopen() throws Exception {
+        String prefix = prefix();
+        ActivationRetention small = new ActivationRetention(Duration.ofHours(1), 3);
+        try (KafkaStateStore store = KafkaStateStore.open(kafka.bootstrapServers(), prefix, TIMEOUT, small)) {
+            for (int i = 1; i <= 5; i++) {
+                store.record(activation("guest", "f", "a" + i, i));
+            }
+            assertEquals(3, store.countActivations("guest", null, 0, Long.MAX_VALUE));
+            assertEquals(Optional.empty(), store.activation("guest", "a2"), "the oldest arrivals left first");
+            assertEquals(3, store.storedActivations().count());
+        }
+        assertEquals(String.valueOf(Duration.ofHours(1).toMillis()), activationRetentionMs(prefix));
+        // A wider bound on the next start: the view holds what the topic still has.
+        ActivationRetention wider = new ActivationRetention(Duration.ofDays(2), 10);
+        try (KafkaStateStore store = KafkaStateStore.open(kafka.bootstrapServers(), prefix, TIMEOUT, wider)) {
+            assertEquals(5, store.countActivations("guest", "f", 0, Long.MAX_VALUE));
+            assertTrue(store.storedActivations().jsonBytes() > 5 * 50, "JSON bytes are counted");
+        }
+        assertEquals(String.valueOf(Duration.ofDays(2).toMillis()), activationRetentionMs(prefix));
+    }
+
+    private static String activationRetentionMs(String prefix) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, prefix + ".activations");
+            return admin.describeConfigs(List.of(topic)).all().get(15, TimeUnit.SECONDS).get(topic)
+                    .get(TopicConfig.RETENTION_MS_CONFIG).value();
         }
     }
 
