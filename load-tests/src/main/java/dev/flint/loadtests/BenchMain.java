@@ -21,9 +21,10 @@ import picocli.CommandLine.Parameters;
 public final class BenchMain implements Callable<Integer> {
     private static final List<Scenario> ALL = List.of(new SandboxStartScenario(), new PoolFillScenario(), new IdleMemoryScenario(),
             new LayerImportScenario(), new CodeLayerScenario(), new InvokeShellScenario(), new InvokePythonFirstScenario(),
-            new InvokePythonWarmScenario(), new IdlePythonScenario(), new GatewayScenario(), new ActivationListScenario());
+            new InvokePythonWarmScenario(), new IdlePythonScenario(), new GatewayScenario(), new ActivationListScenario(),
+            new KafkaFeedScenario());
 
-    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory, layer-import, code-layer, invoke-shell, invoke-python-first, invoke-python-warm, idle-python, gateway, activation-list.")
+    @Parameters(paramLabel = "SCENARIO", description = "Scenarios to run (default all): sandbox-start, pool-fill, idle-memory, layer-import, code-layer, invoke-shell, invoke-python-first, invoke-python-warm, idle-python, gateway, activation-list, kafka-feed.")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "Run each scenario briefly: proves the benchmarks work, figures are rough.")
