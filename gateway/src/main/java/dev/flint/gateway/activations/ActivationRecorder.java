@@ -11,11 +11,11 @@ import org.jboss.logging.Logger;
 
 /**
  * Stores finished activations without holding up their callers: a blocking invoke answers as soon
- * as the activation ends, while its record goes to the state (a Kafka round trip of several
- * milliseconds) in the background, as OpenWhisk stores records after answering. Until the state
- * has it, {@link #pending} serves it, so a read on this server right after the answer finds it.
- * A caller that must know it is durable (the Kafka consumer of queued invocations, before it
- * commits) waits for the returned future. Thread-safe.
+ * as the activation ends, and the activation's thread then stores the record (a Kafka round trip
+ * of a few milliseconds), as OpenWhisk stores records after answering. From {@link #hold} until the
+ * state has it, {@link #pending} serves it, so a read on this server right after the answer finds
+ * it, and lists wait for it. A caller that must know it is durable (the Kafka consumer of queued
+ * invocations and feeds, before they commit) stores it before answering. Thread-safe.
  */
 @ApplicationScoped
 public class ActivationRecorder {
@@ -27,28 +27,50 @@ public class ActivationRecorder {
     private final ConcurrentHashMap<String, ObjectNode> pending = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<Void>> writes = new ConcurrentHashMap<>();
 
-    /** Starts storing the record; the future completes when it is durable (or failed: logged). */
-    public CompletableFuture<Void> record(ObjectNode activation) {
+    /**
+     * A record on its way to the state: visible to this server's reads from now on (and waited for
+     * by its lists) until {@link Held#store} has stored it.
+     */
+    public Held hold(ObjectNode activation) {
         String key = key(activation.path("namespace").asText(), activation.path("activationId").asText());
         pending.put(key, activation);
-        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> write = new CompletableFuture<>();
+        writes.put(key, write);
+        return new Held(key, activation, write);
+    }
+
+    /** A held record; {@link #store} once. */
+    public final class Held {
+        private final String key;
+        private final ObjectNode activation;
+        private final CompletableFuture<Void> write;
+
+        private Held(String key, ObjectNode activation, CompletableFuture<Void> write) {
+            this.key = key;
+            this.activation = activation;
+            this.write = write;
+        }
+
+        /**
+         * Stores the record on the caller's thread (a Kafka round trip); then this server's reads
+         * find it in the state.
+         *
+         * @throws RuntimeException when the state did not take it (also logged)
+         */
+        public void store() {
             try {
                 platform.state().record(activation);
+                write.complete(null);
+            } catch (RuntimeException e) {
+                LOG.errorf("flint: the record of activation %s could not be stored: %s", activation.path("activationId").asText(),
+                        e.getMessage());
+                write.completeExceptionally(e);
+                throw e;
             } finally {
                 pending.remove(key);
                 writes.remove(key);
             }
-        }, platform.activations());
-        writes.put(key, write);
-        if (write.isDone()) {
-            writes.remove(key);
         }
-        return write.whenComplete((ok, e) -> {
-            if (e != null) {
-                LOG.errorf("flint: the record of activation %s could not be stored: %s", activation.path("activationId").asText(),
-                        e.getMessage());
-            }
-        });
     }
 
     /** A record on its way to the state, if this server has one. */

@@ -109,7 +109,28 @@ public class InvokeService {
         }
         Invocation invocation = new Invocation(spec, args, id, null);
         AtomicBoolean abandoned = new AtomicBoolean(!blocking); // true once no caller waits for this activation
-        CompletableFuture<ObjectNode> done = onActivationThread(() -> run(invocation, action, abandoned, cause));
+        CompletableFuture<ObjectNode> done = new CompletableFuture<>();
+        try {
+            platform.activations().execute(() -> {
+                Ran ran;
+                try {
+                    ran = run(invocation, action, abandoned, cause);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                    return;
+                }
+                done.complete(ran.record()); // the answer leaves now; the record is stored after it
+                if (ran.toStore() != null) {
+                    try {
+                        ran.toStore().store();
+                    } catch (RuntimeException e) {
+                        // logged by the recorder; the caller already has its answer
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            throw new ApiException(503, "The server is stopping: retry elsewhere.");
+        }
         if (!blocking) {
             return CompletableFuture.completedFuture(accepted(id));
         }
@@ -174,7 +195,10 @@ public class InvokeService {
         run(new Invocation(specs.of(action), args, id, null), action, new AtomicBoolean(true), null);
     }
 
-    private ObjectNode run(Invocation invocation, ObjectNode action, AtomicBoolean abandoned, JsonNode cause) {
+    /** An activation's record, and its held write when it is to be stored after the answer (else null: stored). */
+    private record Ran(ObjectNode record, ActivationRecorder.Held toStore) {}
+
+    private Ran run(Invocation invocation, ObjectNode action, AtomicBoolean abandoned, JsonNode cause) {
         long start = System.currentTimeMillis();
         ObjectNode record;
         try {
@@ -195,13 +219,14 @@ public class InvokeService {
                     .set("value", cause.deepCopy());
         }
         record = ActivationJson.fit(record, platform.config().limits().recordMax());
-        CompletableFuture<Void> stored = recorder.record(record);
+        ActivationRecorder.Held held = recorder.hold(record);
         if (abandoned.get() || cause != null) {
             // nobody waits for the answer: a queued invocation is done only once its record is durable;
             // a caused one (a feed's) too: its caller commits the cause's offset after the answer
-            stored.join();
+            held.store();
+            return new Ran(record, null);
         }
-        return record;
+        return new Ran(record, held);
     }
 
     private static ScheduledThreadPoolExecutor timers() {

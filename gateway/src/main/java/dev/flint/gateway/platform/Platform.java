@@ -131,6 +131,7 @@ public class Platform {
         closeQuietly("invoker", invoker);
         closeQuietly("sandbox runtime", runtime);
         closeQuietly("state", state);
+        EarlyBroker.discard();
         invoker = null;
         runtime = null;
         state = null;

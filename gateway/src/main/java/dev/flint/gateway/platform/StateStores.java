@@ -89,7 +89,10 @@ final class StateStores {
             announce(config, bootstrap);
             return new Opened(KafkaStateStore.open(bootstrap, kafka.topicPrefix(), kafka.timeout(), retention(config)), null, bootstrap);
         }
-        EmbeddedKafka broker = EmbeddedKafka.start(config.dataDir().resolve("kafka"), kafka.port());
+        EmbeddedKafka broker = EarlyBroker.take(config.dataDir().resolve("kafka"), kafka.port());
+        if (broker == null) {
+            broker = EmbeddedKafka.start(config.dataDir().resolve("kafka"), kafka.port());
+        }
         LOG.infof("flint: kafka at %s (embedded, data in %s)", broker.bootstrapServers(), config.dataDir().resolve("kafka"));
         announce(config, broker.bootstrapServers());
         try {

@@ -123,6 +123,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return port;
     }
 
+    /** The broker's data directory. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
     /** Shuts the broker down and waits until it has; idempotent. */
     @Override
     public synchronized void close() {
