@@ -70,7 +70,9 @@ public class QueuedInvocations {
     private volatile Thread consumerThread;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean stopping;
-    private String topic;
+    private volatile String topic;
+    private final java.util.concurrent.CountDownLatch topicMade = new java.util.concurrent.CountDownLatch(1);
+    private volatile StateException topicFailure;
 
     /** After the platform's own start (its default priority is lower). */
     void onStart(@Observes @Priority(3000) StartupEvent event) {
@@ -80,7 +82,6 @@ public class QueuedInvocations {
         }
         String prefix = platform.config().kafka().topicPrefix();
         topic = prefix + ".invocations";
-        createTopic(bootstrap);
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("acks", "all");
@@ -103,8 +104,21 @@ public class QueuedInvocations {
         c.put("fetch.max.bytes", Integer.toString(16 << 20));
         c.put("max.partition.fetch.bytes", Integer.toString(8 << 20));
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(topic));
-        consumerThread = new Thread(this::consume, "flint-queued-invocations");
+        // The topic is made on the consumer's thread, off the server's start (an admin round trip);
+        // a submit waits for it.
+        consumerThread = new Thread(() -> {
+            try {
+                createTopic(bootstrap);
+                topic(null);
+            } catch (StateException e) {
+                topic(e);
+                LOG.errorf("flint: %s; non-blocking invocations answer 503 until a restart", e.getMessage());
+                consumer.close(Duration.ZERO);
+                return;
+            }
+            consumer.subscribe(List.of(topic));
+            consume();
+        }, "flint-queued-invocations");
         consumerThread.setDaemon(true);
         consumerThread.start();
         LOG.infof("flint: non-blocking invocations go through %s", topic);
@@ -147,6 +161,7 @@ public class QueuedInvocations {
      * @throws StateException when Kafka did not acknowledge it in time (the caller answers 503)
      */
     public void submit(ObjectNode request) {
+        awaitTopic();
         try {
             producer.send(new ProducerRecord<>(topic, request.get("activationId").asText(), JSON.writeValueAsBytes(request)))
                     .get(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -157,6 +172,27 @@ public class QueuedInvocations {
             throw unavailable("queue the invocation: interrupted", e);
         } catch (ExecutionException | TimeoutException e) {
             throw unavailable("queue the invocation in " + topic + ": " + e, e);
+        }
+    }
+
+    /** Records that the topic exists ({@code failure} null) or could not be made. */
+    private void topic(StateException failure) {
+        topicFailure = failure;
+        topicMade.countDown();
+    }
+
+    /** Waits (at most {@link #SEND_WAIT}) until the topic is there; throws its failure otherwise. */
+    private void awaitTopic() {
+        try {
+            if (!topicMade.await(SEND_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw unavailable("queue the invocation: topic " + topic + " is not there yet", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("queue the invocation: interrupted", e);
+        }
+        if (topicFailure != null) {
+            throw topicFailure;
         }
     }
 
@@ -208,7 +244,11 @@ public class QueuedInvocations {
     void onStop(@Observes @Priority(2000) ShutdownEvent event) {
         stopping = true;
         if (consumer != null) {
-            consumer.wakeup();
+            try {
+                consumer.wakeup();
+            } catch (IllegalStateException e) {
+                // closed already: its topic could not be made
+            }
         }
         Thread t = consumerThread;
         if (t != null) {
