@@ -1,8 +1,6 @@
 package dev.flint.gateway.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.gateway.actions.ActionService;
 import dev.flint.gateway.actions.EntityNames;
@@ -55,14 +53,7 @@ public class ActionsResource {
     public JsonNode list(@PathParam("ns") String ns, @QueryParam("limit") String limit, @QueryParam("skip") String skip,
             @QueryParam("count") String count, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         String namespace = auth.authorize(authorization, ns);
-        int l = Params.limit(limit);
-        int s = Params.skip(skip);
-        if (Params.bool("count", count, false)) {
-            return JsonNodeFactory.instance.objectNode().put("actions", actions.count(namespace));
-        }
-        ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        actions.list(namespace, s, l).forEach(out::add);
-        return out;
+        return Params.listing("actions", limit, skip, count, () -> actions.count(namespace), (s, l) -> actions.list(namespace, s, l));
     }
 
     @GET

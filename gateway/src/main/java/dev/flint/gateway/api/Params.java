@@ -4,8 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.List;
+import java.util.function.IntSupplier;
 
 /** Query parameters, Content-Type and JSON bodies, each checked with a 400 (or 415) naming what is wrong. */
 public final class Params {
@@ -53,6 +57,27 @@ public final class Params {
 
     public static int skip(String value) {
         return (int) number("skip", value, 0, 0, Integer.MAX_VALUE);
+    }
+
+    /** One page of a namespace's entities for a list request. */
+    @FunctionalInterface
+    public interface Page {
+        List<ObjectNode> of(int skip, int limit);
+    }
+
+    /**
+     * A list request's answer, OpenWhisk's shape: {@code limit} and {@code skip} checked first, then
+     * {@code {"<collection>": N}} for {@code count=true}, else the page as an array.
+     */
+    public static JsonNode listing(String collection, String limit, String skip, String count, IntSupplier total, Page page) {
+        int l = limit(limit);
+        int s = skip(skip);
+        if (bool("count", count, false)) {
+            return JsonNodeFactory.instance.objectNode().put(collection, total.getAsInt());
+        }
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        page.of(s, l).forEach(out::add);
+        return out;
     }
 
     /** 415 unless the Content-Type is absent or JSON ({@code application/json}, {@code *+json}). */

@@ -1,8 +1,6 @@
 package dev.flint.gateway.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.gateway.actions.EntityNames;
 import dev.flint.gateway.auth.Authenticator;
@@ -46,14 +44,7 @@ public class RulesResource {
     public JsonNode list(@PathParam("ns") String ns, @QueryParam("limit") String limit, @QueryParam("skip") String skip,
             @QueryParam("count") String count, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         String namespace = auth.authorize(authorization, ns);
-        int l = Params.limit(limit);
-        int s = Params.skip(skip);
-        if (Params.bool("count", count, false)) {
-            return JsonNodeFactory.instance.objectNode().put("rules", rules.count(namespace));
-        }
-        ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        rules.list(namespace, s, l).forEach(out::add);
-        return out;
+        return Params.listing("rules", limit, skip, count, () -> rules.count(namespace), (s, l) -> rules.list(namespace, s, l));
     }
 
     @GET

@@ -1,7 +1,6 @@
 package dev.flint.gateway.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flint.gateway.actions.EntityNames;
@@ -57,14 +56,7 @@ public class TriggersResource {
     public JsonNode list(@PathParam("ns") String ns, @QueryParam("limit") String limit, @QueryParam("skip") String skip,
             @QueryParam("count") String count, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         String namespace = auth.authorize(authorization, ns);
-        int l = Params.limit(limit);
-        int s = Params.skip(skip);
-        if (Params.bool("count", count, false)) {
-            return JsonNodeFactory.instance.objectNode().put("triggers", triggers.count(namespace));
-        }
-        ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        triggers.list(namespace, s, l).forEach(out::add);
-        return out;
+        return Params.listing("triggers", limit, skip, count, () -> triggers.count(namespace), (s, l) -> triggers.list(namespace, s, l));
     }
 
     @GET
