@@ -1,6 +1,5 @@
 package dev.flint.gateway.state;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -62,23 +61,6 @@ final class ActivationIndex {
     }
 
     /**
-     * The fields the index needs, or an {@link IllegalArgumentException} naming the one missing:
-     * string {@code namespace}, {@code name} and {@code activationId}, number {@code start}.
-     */
-    static void validate(ObjectNode record) {
-        for (String field : List.of("namespace", "name", "activationId")) {
-            JsonNode value = record.get(field);
-            if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
-                throw new IllegalArgumentException("activation record needs a non-empty string " + field);
-            }
-        }
-        JsonNode start = record.get("start");
-        if (start == null || !start.isIntegralNumber()) {
-            throw new IllegalArgumentException("activation record needs an integer start (epoch ms)");
-        }
-    }
-
-    /**
      * Adds a serialised record, replacing one with the same activation id, then drops the oldest
      * arrivals beyond the count bound.
      *
@@ -108,10 +90,10 @@ final class ActivationIndex {
     }
 
     /** How many records the index holds, and their JSON bytes. */
-    long[] sizeAndBytes() {
+    StateStore.StoredActivations stored() {
         lock.readLock().lock();
         try {
-            return new long[] {byId.size(), bytes};
+            return new StateStore.StoredActivations(byId.size(), bytes);
         } finally {
             lock.readLock().unlock();
         }

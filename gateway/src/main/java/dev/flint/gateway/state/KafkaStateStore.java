@@ -166,8 +166,10 @@ public final class KafkaStateStore implements StateStore {
         if (activation == null) {
             throw new IllegalArgumentException("activation must not be null");
         }
-        ActivationIndex.validate(activation);
-        write(activationLane, activation.get("activationId").textValue(), serialise(activation));
+        byte[] json = serialise(activation);
+        // the index's own check of what it orders by, before Kafka has a record it would skip
+        ActivationKeys keys = ActivationKeys.read(json);
+        write(activationLane, keys.id(), json);
     }
 
     @Override
@@ -187,8 +189,7 @@ public final class KafkaStateStore implements StateStore {
 
     @Override
     public StoredActivations storedActivations() {
-        long[] held = activations.sizeAndBytes();
-        return new StoredActivations(held[0], held[1]);
+        return activations.stored();
     }
 
     /** Stops following the topics and closes the Kafka clients; idempotent. */

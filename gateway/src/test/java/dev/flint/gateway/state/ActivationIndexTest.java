@@ -63,16 +63,16 @@ class ActivationIndexTest {
         index.apply(activation("guest", "f", "b", 30), 2);
         index.apply(activation("guest", "f", "a", 50), 3); // replaces a: still two records
         index.apply(activation("other", "g", "c", 20), 4);
-        assertEquals(3, index.sizeAndBytes()[0]);
+        assertEquals(3, index.stored().count());
 
         index.apply(activation("guest", "f", "d", 10), 5); // b is the oldest arrival still held
 
         assertEquals(List.of("a", "d"), ids(index.find("guest", null, 0, Long.MAX_VALUE, 0, 10)));
         assertEquals(Optional.empty(), index.get("guest", "b"));
-        assertEquals(3, index.sizeAndBytes()[0]);
+        assertEquals(3, index.stored().count());
         long expectedBytes = activation("guest", "f", "a", 50).length + activation("other", "g", "c", 20).length
                 + activation("guest", "f", "d", 10).length;
-        assertEquals(expectedBytes, index.sizeAndBytes()[1]);
+        assertEquals(expectedBytes, index.stored().jsonBytes());
     }
 
     @Test
