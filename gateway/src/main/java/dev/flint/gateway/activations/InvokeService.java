@@ -16,8 +16,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -98,39 +98,35 @@ public class InvokeService {
         String id = ActivationJson.newId();
         if (!blocking && cause == null && queued.enabled()) {
             // through Kafka: the 202 means the request is durable; a crash after it loses nothing
-            return onActivationThread(() -> {
+            return CompletableFuture.supplyAsync(() -> {
                 try {
                     queued.submit(queuedRequest(namespace, name, id, args));
                 } catch (dev.flint.gateway.state.StateException e) {
                     throw new ApiException(503, "The invocation could not be queued: " + e.getMessage());
                 }
                 return accepted(id);
-            });
+            }, activationThreads());
         }
         Invocation invocation = new Invocation(spec, args, id, null);
         AtomicBoolean abandoned = new AtomicBoolean(!blocking); // true once no caller waits for this activation
         CompletableFuture<ObjectNode> done = new CompletableFuture<>();
-        try {
-            platform.activations().execute(() -> {
-                Ran ran;
+        activationThreads().execute(() -> {
+            Ran ran;
+            try {
+                ran = run(invocation, action, abandoned, cause);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+                return;
+            }
+            done.complete(ran.record()); // the answer leaves now; the record is stored after it
+            if (ran.toStore() != null) {
                 try {
-                    ran = run(invocation, action, abandoned, cause);
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                    return;
+                    ran.toStore().store();
+                } catch (RuntimeException e) {
+                    // logged by the recorder; the caller already has its answer
                 }
-                done.complete(ran.record()); // the answer leaves now; the record is stored after it
-                if (ran.toStore() != null) {
-                    try {
-                        ran.toStore().store();
-                    } catch (RuntimeException e) {
-                        // logged by the recorder; the caller already has its answer
-                    }
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            throw new ApiException(503, "The server is stopping: retry elsewhere.");
-        }
+            }
+        });
         if (!blocking) {
             return CompletableFuture.completedFuture(accepted(id));
         }
@@ -143,8 +139,7 @@ public class InvokeService {
         done.whenComplete((record, error) -> {
             timer.cancel(false);
             if (error != null) {
-                answer.completeExceptionally(error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error);
+                answer.completeExceptionally(error); // done is completed by hand: its error is the run's own
                 return;
             }
             int code = record.path("response").path("statusCode").asInt();
@@ -154,12 +149,15 @@ public class InvokeService {
         return answer;
     }
 
-    private <T> CompletableFuture<T> onActivationThread(java.util.function.Supplier<T> work) {
-        try {
-            return CompletableFuture.supplyAsync(work, platform.activations());
-        } catch (RejectedExecutionException e) {
-            throw new ApiException(503, "The server is stopping: retry elsewhere.");
-        }
+    /** The platform's activation threads; a task refused because the server is stopping is a 503. */
+    private Executor activationThreads() {
+        return task -> {
+            try {
+                platform.activations().execute(task);
+            } catch (RejectedExecutionException e) {
+                throw new ApiException(503, "The server is stopping: retry elsewhere.");
+            }
+        };
     }
 
     private static ObjectNode queuedRequest(String namespace, String name, String id, ObjectNode args) {

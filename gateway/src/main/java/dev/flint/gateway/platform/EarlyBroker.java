@@ -27,9 +27,10 @@ final class EarlyBroker {
         if (dataDir == null || setting("flint.kafka.bootstrap") != null || (state != null && !state.equals("kafka"))) {
             return;
         }
+        String portSetting = setting("flint.kafka.port");
         int port;
         try {
-            port = Integer.parseInt(setting("flint.kafka.port") == null ? "0" : setting("flint.kafka.port"));
+            port = portSetting == null ? 0 : Integer.parseInt(portSetting);
         } catch (NumberFormatException e) {
             return; // Quarkus reports the bad setting
         }
