@@ -5,19 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.IntFunction;
 import java.util.function.IntToLongFunction;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The activation view (issue #8): {@code GET .../activations?name=A&limit=30} of one action among
@@ -47,14 +42,11 @@ final class ActivationListScenario implements Scenario {
         int ofTarget = total / ACTIONS;
         int iterations = ctx.quick() ? 50 : 300;
         try (PackagedServer server = PackagedServer.start(ctx, name());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.kafkaBootstrap(), ProducerConfig.LINGER_MS_CONFIG, 20,
-                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+             KafkaProducer<byte[], byte[]> producer = server.producer(20)) {
             server.send("PUT", "/api/v1/namespaces/_/actions/a0?overwrite=true", "{\"exec\":{\"kind\":\"python:3\",\"code\":"
                     + JSON.writeValueAsString(NOOP) + "}}", 200);
             server.send("POST", "/api/v1/namespaces/_/actions/a0?blocking=true", "{}", 200);
-            ObjectNode template = firstRecord(server.kafkaBootstrap());
+            ObjectNode template = firstRecord(server);
             awaitCount(server, 1);
             long heapBefore = server.heapAfterGc();
 
@@ -87,11 +79,8 @@ final class ActivationListScenario implements Scenario {
     }
 
     /** The record the server wrote for its one real activation. */
-    private static ObjectNode firstRecord(String bootstrap) throws Exception {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+    private static ObjectNode firstRecord(PackagedServer server) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> consumer = server.consumer()) {
             TopicPartition partition = new TopicPartition(TOPIC, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));

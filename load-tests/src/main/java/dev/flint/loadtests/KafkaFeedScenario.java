@@ -12,21 +12,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Kafka-fed triggers (issue #9), on the packaged server and its embedded broker, with a plain
@@ -64,10 +59,7 @@ final class KafkaFeedScenario implements Scenario {
         int latencySeconds = ctx.quick() ? 3 : 10;
         try (PackagedServer server = PackagedServer.start(ctx, name());
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.kafkaBootstrap()));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.kafkaBootstrap(), ProducerConfig.LINGER_MS_CONFIG, 5,
-                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+             KafkaProducer<byte[], byte[]> producer = server.producer(5)) {
             admin.createTopics(List.of(new NewTopic("bench.in", PARTITIONS, (short) 1),
                     new NewTopic("bench.lat", PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
             server.send("PUT", "/api/v1/namespaces/_/actions/seen?overwrite=true", "{\"exec\":{\"kind\":\"python:3\",\"code\":"
@@ -79,10 +71,10 @@ final class KafkaFeedScenario implements Scenario {
                         ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
-            double plainSeconds = plainConsumerSeconds(server.kafkaBootstrap(), "bench.in", records);
+            double plainSeconds = plainConsumerSeconds(server, "bench.in", records);
             long t0 = System.nanoTime();
             trigger(server, "bench-in", "bench.in", 100, "bench.out");
-            awaitResults(server.kafkaBootstrap(), "bench.out", records, ctx);
+            awaitResults(server, "bench.out", records, ctx);
             double feedSeconds = (System.nanoTime() - t0) / 1e9;
             double rate = records / feedSeconds;
             double plainRate = records / plainSeconds;
@@ -109,7 +101,7 @@ final class KafkaFeedScenario implements Scenario {
                 produced.put(m.partition() + "@" + m.offset(), m.timestamp());
             }
             Samples latency = new Samples("record produced -> its result published (ms resolution)");
-            for (ConsumerRecord<byte[], byte[]> r : awaitResults(server.kafkaBootstrap(), "bench.lat.out", total + 1, ctx)) {
+            for (ConsumerRecord<byte[], byte[]> r : awaitResults(server, "bench.lat.out", total + 1, ctx)) {
                 for (JsonNode seen : JSON.readTree(r.value()).path("seen")) {
                     Long at = produced.get(seen.get(0).asInt() + "@" + seen.get(1).asLong());
                     if (at != null) {
@@ -145,7 +137,7 @@ final class KafkaFeedScenario implements Scenario {
     private static void awaitConsuming(PackagedServer server, KafkaProducer<byte[], byte[]> producer) throws Exception {
         producer.send(new ProducerRecord<>("bench.lat", "warm".getBytes(StandardCharsets.UTF_8), "{}".getBytes(StandardCharsets.UTF_8)))
                 .get(30, TimeUnit.SECONDS);
-        try (KafkaConsumer<byte[], byte[]> c = consumer(server.kafkaBootstrap())) {
+        try (KafkaConsumer<byte[], byte[]> c = server.consumer()) {
             c.subscribe(List.of("bench.lat.out"));
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
             while (System.nanoTime() < deadline) {
@@ -158,11 +150,11 @@ final class KafkaFeedScenario implements Scenario {
     }
 
     /** Reads results until they name {@code expected} distinct offsets; every record read is returned. */
-    private List<ConsumerRecord<byte[], byte[]>> awaitResults(String bootstrap, String topic, int expected, BenchContext ctx)
+    private List<ConsumerRecord<byte[], byte[]>> awaitResults(PackagedServer server, String topic, int expected, BenchContext ctx)
             throws Exception {
         List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap)) {
+        try (KafkaConsumer<byte[], byte[]> c = server.consumer()) {
             c.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             while (seen.size() < expected && System.nanoTime() < deadline) {
@@ -181,8 +173,8 @@ final class KafkaFeedScenario implements Scenario {
         return all;
     }
 
-    private static double plainConsumerSeconds(String bootstrap, String topic, int records) {
-        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap)) {
+    private static double plainConsumerSeconds(PackagedServer server, String topic, int records) {
+        try (KafkaConsumer<byte[], byte[]> c = server.consumer()) {
             long t0 = System.nanoTime();
             c.subscribe(List.of(topic));
             int read = 0;
@@ -191,12 +183,5 @@ final class KafkaFeedScenario implements Scenario {
             }
             return (System.nanoTime() - t0) / 1e9;
         }
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
     }
 }

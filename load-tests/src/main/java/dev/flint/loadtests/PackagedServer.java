@@ -13,9 +13,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The packaged standalone server ({@code gateway/target/quarkus-app/quarkus-run.jar}) as a child
@@ -133,6 +141,21 @@ final class PackagedServer implements AutoCloseable {
             throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
         }
         return r.body();
+    }
+
+    /** A plain Kafka producer of bytes on the server's broker (an independent client, not Flint's code). */
+    KafkaProducer<byte[], byte[]> producer(int lingerMs) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap(), ProducerConfig.LINGER_MS_CONFIG, lingerMs,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    }
+
+    /** A plain Kafka consumer of bytes on the server's broker, in a group of its own, from the earliest offset. */
+    KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
     }
 
     /** Resident set size, KiB. */
