@@ -304,6 +304,8 @@ int factory_main(int ctl)
             }
             if (req->buf[0] == OP_CREATE)
                 handle_create(ctl, req);
+            else if (req->buf[0] == OP_ZYGOTE)
+                handle_zygote(ctl, req, &run_filter);
             else {
                 msg_close_fds(req);
                 send_error(ctl, "factory: unknown request");

@@ -38,6 +38,10 @@ enum {
     OP_ATTACHED = 'B', /* init -> JVM: the attach is done (else OP_ERROR) */
     OP_KILL = 'K',     /* JVM -> init: kill the current run */
     OP_DONE = 'D',     /* init -> JVM: how the run ended and what it used */
+    OP_ZYGOTE = 'Z',   /* JVM -> factory: mnt=, lower=..., cgroup=..., scratch=, arg=..., env=...; fd: the
+                          zygote's control socket (zygote.c); answered like OP_CREATE */
+    OP_LEND = 'L',     /* JVM -> init: the namespaces of the prepared run, for a zygote's copy to join */
+    OP_LENT = 'N',     /* init -> JVM: fds: mnt, ipc, uts, net, cgroup, pid (else OP_ERROR) */
     OP_GO = 'G',       /* factory -> new init: start; fds: with a user namespace, that namespace,
                           then an id-mapped mount of each layer */
 };
@@ -90,8 +94,12 @@ int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* factory.c */
 int factory_main(int ctl);
 
+/* zygote.c */
+void handle_zygote(int ctl, struct msg *req, const struct sock_fprog *filter);
+
 /* setup.c: the init's one-time set-up, steps in the order of docs/sandbox.md */
 void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filter) __attribute__((noreturn));
+int pivot_into(const char *root);
 
 /* init.c: the init's event loop */
 void init_loop(const struct config *cfg, int ctl, const struct sock_fprog *filter)

@@ -324,6 +324,43 @@ static int attach(struct msg *req)
     return 0;
 }
 
+/* The prepared run's namespaces, for a zygote's copy to join in place of an exec (ADR 0015): its
+ * mount namespace (the fresh root) and ipc namespace, and init's uts, net, cgroup and pid ones. The
+ * JVM then sends an exec request with watch=1, and the run process waits for that copy to end. */
+static void lend(void)
+{
+    if (attach_error[0] || run.active) {
+        errno = 0;
+        fail("%s", attach_error[0] ? attach_error : "sandbox busy: one run at a time");
+        send_error(ctl, g_err);
+        return;
+    }
+    if (!run.child)
+        fork_child();
+    if (run.child && !run.rooted)
+        build_root();
+    if (!run.child) {
+        send_error(ctl, run.prep_error);
+        return;
+    }
+    char ipc[64];
+    snprintf(ipc, sizeof ipc, "/proc/%d/ns/ipc", run.child);
+    const char *own[] = { "/proc/self/ns/uts", "/proc/self/ns/net", "/proc/self/ns/cgroup", "/proc/self/ns/pid" };
+    msg_start(out, OP_LENT);
+    out->fds[out->nfds++] = fcntl(run.mntns, F_DUPFD_CLOEXEC, 3);
+    out->fds[out->nfds++] = open(ipc, O_RDONLY | O_CLOEXEC);
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        out->fds[out->nfds++] = open(own[i], O_RDONLY | O_CLOEXEC);
+    bool ok = true;
+    for (int i = 0; i < out->nfds; i++)
+        ok = ok && out->fds[i] >= 0;
+    if (ok)
+        msg_send(ctl, out);
+    else
+        send_error(ctl, "init: cannot open the run's namespaces");
+    msg_close_fds(out);
+}
+
 static void on_request(void)
 {
     ssize_t n = msg_recv(ctl, in);
@@ -350,6 +387,10 @@ static void on_request(void)
             msg_send(ctl, out);
         }
         msg_close_fds(in);
+        break;
+    case OP_LEND:
+        msg_close_fds(in);
+        lend();
         break;
     case OP_KILL:
         if (run.active) {

@@ -231,7 +231,7 @@ static int mount_proc(const char *root)
 }
 
 /* 8. pivot_root into the skeleton and detach the host's root: from here the host fs is gone. */
-static int pivot_into(const char *root)
+int pivot_into(const char *root)
 {
     if (chdir(root) < 0)
         return fail("chdir %s", root);

@@ -149,6 +149,67 @@ public final class Sandbox implements AutoCloseable {
         return instance;
     }
 
+    /**
+     * Starts an instance as {@link #start(ProcessSpec)} does, but as a copy forked by {@code zygote}
+     * into this sandbox's prepared run (ADR 0015) rather than a process started here: stdin
+     * empty, fd 3 the channel, stdout and stderr to the instance's listener, working directory
+     * {@code cwd}; {@code lifetime} bounds its life. Only for sandboxes without a user namespace
+     * whose processes keep no capabilities (what a copy gives up is fixed). A failure destroys the
+     * sandbox.
+     */
+    public synchronized Instance start(Zygote zygote, String cwd, Duration lifetime) {
+        checkIdle();
+        if (spec.userNamespaceBase() != 0 || !spec.capabilities().isEmpty()) {
+            throw new SandboxException.InvalidSpec("zygote",
+                    "a zygote's copy joins only sandboxes without a user namespace and capabilities",
+                    "start the process with start(ProcessSpec) instead");
+        }
+        try {
+            instance = new Instance(this, init, forkFrom(zygote, cwd, lifetime), sys);
+        } catch (RuntimeException e) {
+            destroyQuietly(e);
+            throw e;
+        }
+        return instance;
+    }
+
+    private InitChannel.InstanceFds forkFrom(Zygote zygote, String cwd, Duration lifetime) {
+        int[] namespaces = init.lend();
+        java.util.List<Integer> open = new java.util.ArrayList<>();
+        int[] in = sys.pipe();
+        int[] out = sys.pipe();
+        int[] err = sys.pipe();
+        int[] channel = sys.streamPair();
+        boolean started = false;
+        try {
+            java.util.List<java.nio.file.Path> files = cgroup.procsFiles();
+            int[] procs = new int[files.size()];
+            for (int i = 0; i < procs.length; i++) {
+                procs[i] = sys.openForWriting(files.get(i).toString());
+                open.add(procs[i]);
+            }
+            int pidfd = zygote.fork(new int[] {in[0], out[1], err[1], channel[1]}, namespaces, procs, spec, cwd);
+            init.watch(pidfd, lifetime);
+            started = true;
+            return new InitChannel.InstanceFds(out[0], err[0], channel[0]);
+        } finally {
+            for (int fd : namespaces) {
+                sys.close(fd);
+            }
+            for (int fd : open) {
+                sys.close(fd);
+            }
+            for (int fd : new int[] {in[0], in[1], out[1], err[1], channel[1]}) {
+                sys.close(fd);
+            }
+            if (!started) {
+                for (int fd : new int[] {out[0], err[0], channel[0]}) {
+                    sys.close(fd);
+                }
+            }
+        }
+    }
+
     synchronized void instanceEnded(Instance ended) {
         if (instance == ended) {
             instance = null;

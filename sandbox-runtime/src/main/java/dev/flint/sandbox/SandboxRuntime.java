@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,6 +41,14 @@ public final class SandboxRuntime implements AutoCloseable {
     private final Map<String, Sandbox> live = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean closed;
+
+    /** A zygote's cgroup: room for its interpreter, and few processes (its copies leave at once). */
+    private static final long ZYGOTE_MEMORY = 256L << 20;
+    private static final int ZYGOTE_PIDS = 64;
+    private static final long ZYGOTE_SCRATCH = 1L << 20;
+
+    /** Zygotes started here, closed with the runtime if their owner did not. */
+    private final List<Zygote> zygotes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private SandboxRuntime(RuntimeConfig config, Syscalls sys, CgroupDriver cgroups) {
         this.config = config;
@@ -107,8 +117,54 @@ public final class SandboxRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a zygote on an image's layers (ADR 0015): its own cgroup below this runtime's, a
+     * read-only root of the layers, the program of {@code spec}; returns once the program said it is
+     * ready. The caller closes it before this runtime.
+     */
+    public Zygote startZygote(ZygoteSpec spec) {
+        if (closed) {
+            throw new SandboxException.Failed("the sandbox runtime is closed", "start a new runtime");
+        }
+        checkLayers(spec.layers());
+        String id = "zygote-" + sequence.incrementAndGet();
+        Cgroup cgroup = cgroups.create(cgroupPath(state.id()) + "/" + id,
+                new CgroupLimits(ZYGOTE_MEMORY, 0, 0, ZYGOTE_PIDS));
+        List<String> env = new ArrayList<>();
+        spec.env().forEach((k, v) -> env.add(k + "=" + v));
+        NativeMessage request = NativeMessage.builder(NativeMessage.ZYGOTE)
+                .put("mnt", state.mountPoint())
+                .putAll("lower", spec.layers())
+                .putAll("cgroup", cgroup.procsFiles())
+                .put("scratch", ZYGOTE_SCRATCH)
+                .putAll("arg", spec.argv())
+                .putAll("env", env)
+                .build();
+        int[] pair = sys.seqpacketPair();
+        Zygote zygote = null;
+        try {
+            InitFactory.Created created = factory.create(request, pair[1]);
+            zygote = new Zygote(sys, pair[0], created.pid(), created.pidfd(), cgroup);
+            zygote.awaitReady();
+            zygotes.add(zygote);
+            return zygote;
+        } catch (RuntimeException e) {
+            if (zygote != null) {
+                zygote.close();
+            } else {
+                sys.close(pair[0]);
+                removeQuietly(cgroup, e);
+            }
+            throw e;
+        }
+    }
+
     private static void checkLayers(SandboxSpec spec) {
-        for (Path layer : spec.layers()) {
+        checkLayers(spec.layers());
+    }
+
+    private static void checkLayers(List<Path> layers) {
+        for (Path layer : layers) {
             if (!Files.isDirectory(layer)) {
                 throw new SandboxException.InvalidSpec("layers", layer + " is not a directory",
                         Files.exists(layer) ? "a layer must be a directory" : "check the path; it does not exist");
@@ -192,6 +248,13 @@ public final class SandboxRuntime implements AutoCloseable {
         for (Sandbox s : live.values()) {
             try {
                 s.destroy();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (Zygote z : zygotes) {
+            try {
+                z.close();
             } catch (RuntimeException e) {
                 first = first == null ? e : first;
             }

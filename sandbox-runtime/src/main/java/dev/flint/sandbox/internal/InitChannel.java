@@ -143,6 +143,56 @@ public final class InitChannel implements AutoCloseable {
         return new InstanceFds(out[0], err[0], channel[0]);
     }
 
+    /**
+     * The prepared run's namespaces for a zygote's copy to join (ADR 0015), in init's order: mnt
+     * (the run's fresh root), ipc, uts, net, cgroup, pid. The caller closes them.
+     */
+    public int[] lend() {
+        byte[] request = NativeMessage.builder(NativeMessage.LEND).build().encode();
+        try {
+            sys.send(control, request, request.length);
+        } catch (SyscallException e) {
+            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
+                    "destroy the sandbox and create a new one", e);
+        }
+        short[] revents = new short[1];
+        if (sys.poll(new int[] {control}, new short[] {Syscalls.POLLIN}, revents, (int) GRACE.toMillis()) == 0) {
+            throw new SandboxException.Failed("the sandbox's init did not lend its namespaces", "the sandbox is broken: destroy it");
+        }
+        Syscalls.Received r = sys.receive(control, buffer);
+        if (r.length() == 0) {
+            throw new SandboxException.Failed("the sandbox's init exited", "destroy the sandbox and create a new one");
+        }
+        NativeMessage m = NativeMessage.decode(buffer, r.length());
+        if (m.op() != NativeMessage.LENT || r.fds().length != 6) {
+            closeAll(r.fds());
+            String error = m.get("error").orElse(m.toString());
+            throw new SandboxException.Failed("the sandbox cannot take a zygote's copy: " + error, Hints.forNativeError(error));
+        }
+        return r.fds();
+    }
+
+    /**
+     * Has the prepared run process wait for a zygote's copy (its pidfd, closed here) instead of
+     * exec'ing: when the copy ends, or {@code lifetime} passes, init ends the run and reports a DONE
+     * as for {@link #start}.
+     */
+    public void watch(int pidfd, Duration lifetime) {
+        byte[] request = NativeMessage.builder(NativeMessage.EXEC)
+                .put("timeout_ms", lifetime.toMillis())
+                .put("watch", 1)
+                .build()
+                .encode();
+        try {
+            sys.send(control, request, request.length, pidfd);
+        } catch (SyscallException e) {
+            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
+                    "destroy the sandbox and create a new one", e);
+        } finally {
+            sys.close(pidfd);
+        }
+    }
+
     /** The control socket, for a caller polling it alongside an instance's descriptors. */
     public int controlFd() {
         return control;

@@ -24,6 +24,11 @@ public final class NativeMessage {
     public static final char DONE = 'D';
     public static final char ATTACH = 'A';
     public static final char ATTACHED = 'B';
+    public static final char ZYGOTE = 'Z';
+    public static final char LEND = 'L';
+    public static final char LENT = 'N';
+    /** To a zygote: fork a copy into the namespaces that come with the request. */
+    public static final char FORK = 'F';
 
     private final char op;
     private final List<String[]> fields;

@@ -40,7 +40,8 @@ public final class LinuxSyscalls implements Syscalls {
     private static final long MOUNT_ATTR_RDONLY_NOSUID_NODEV = 0x1 | 0x2 | 0x4;
     /** struct mount_attr: attr_set, attr_clr, propagation, userns_fd, all u64. */
     private static final int MOUNT_ATTR_SIZE = 32;
-    private static final int MAX_FDS = 4;
+    /** A zygote fork request carries the most: stdio and channel, six namespaces, a procs file per hierarchy. */
+    private static final int MAX_FDS = 24;
     /** Keeps the fd handed to posix_spawn's dup2 away from 3, where dup2 would be a no-op. */
     private static final int SPAWN_FD_FLOOR = 10;
     private static final int NULL_FD = -1;
@@ -78,6 +79,7 @@ public final class LinuxSyscalls implements Syscalls {
         Variadic C = Native.load("c", Variadic.class);
 
         int fcntl(int fd, int cmd, Object... args) throws LastErrorException;
+        int open(String path, int flags, Object... mode) throws LastErrorException;
         long syscall(long number, Object... args) throws LastErrorException;
     }
 
@@ -393,6 +395,15 @@ public final class LinuxSyscalls implements Syscalls {
     @Override
     public int geteuid() {
         return Direct.geteuid();
+    }
+
+    @Override
+    public int openForWriting(String path) {
+        try {
+            return Variadic.C.open(path, O_WRONLY | O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw failed("open " + path, e);
+        }
     }
 
     private static SyscallException failed(String call, LastErrorException e) {

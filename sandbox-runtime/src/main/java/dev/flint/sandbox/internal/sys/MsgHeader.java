@@ -5,11 +5,12 @@ import com.sun.jna.Pointer;
 
 /**
  * The layout of {@code struct msghdr} with one {@code iovec} and one SCM_RIGHTS control message
- * in a single native block: [iovec 16][msghdr 56][cmsg 32][pad] then the payload at {@link #SIZE}.
+ * in a single native block: [iovec 16][msghdr 56][cmsg: 16 + 4 per fd, up to 24 fds] then the
+ * payload at {@link #SIZE}.
  * LP64 Linux only, which is all the runtime supports.
  */
 final class MsgHeader {
-    static final int SIZE = 128;
+    static final int SIZE = 184;
     private static final int IOV = 0;
     private static final int HDR = 16;
     private static final int CMSG = 72;

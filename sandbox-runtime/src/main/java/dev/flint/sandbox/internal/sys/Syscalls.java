@@ -83,6 +83,9 @@ public interface Syscalls {
 
     int geteuid();
 
+    /** Opens an existing file for writing, close-on-exec (a cgroup's procs file, handed to a zygote). */
+    int openForWriting(String path);
+
     /** A received datagram and the descriptors that came with it. */
     record Received(int length, int[] fds) {}
 }

@@ -175,4 +175,11 @@ public final class RecordingSyscalls implements Syscalls {
     public int geteuid() {
         return 0;
     }
+
+    @Override
+    public int openForWriting(String path) {
+        int fd = nextFd++;
+        calls.add("open " + path + " -> " + fd);
+        return fd;
+    }
 }
