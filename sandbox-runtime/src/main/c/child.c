@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -158,25 +157,8 @@ static int take_descriptors(int *sock, struct msg *req)
     return 0;
 }
 
-/* A zygote's copy runs in this run's namespaces in place of an exec (ADR 0015): this process only
- * waits for it (fd: its pidfd) and ends with it, so init ends the run as for any other. */
-static void watch(int sock, struct msg *req)
-{
-    if (req->nfds != 1) {
-        fail("bad watch request");
-        die(sock, "prepare");
-    }
-    close(sock);
-    struct pollfd p = { .fd = req->fds[0], .events = POLLIN };
-    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
-    }
-    _exit(0);
-}
-
 static void run_request(int sock, struct msg *req)
 {
-    if (req->buf[0] == OP_EXEC && msg_get(req, "watch"))
-        watch(sock, req);
     if (req->buf[0] != OP_EXEC || (req->nfds != 3 && req->nfds != 4)) {
         fail("bad exec request");
         die(sock, "prepare");

@@ -32,7 +32,9 @@ enum {
     OP_READY = 'R',    /* init -> JVM: set-up done, parked */
     OP_ERROR = 'E',    /* any -> JVM: error= names the step and the errno text */
     OP_EXEC = 'X',     /* JVM -> init -> child: timeout_ms=, cwd=, arg=..., env=...; fds: 0, 1, 2
-                          and optionally 3 (a channel for runtimes that stay up between requests) */
+                          and optionally 3 (a channel for runtimes that stay up between requests);
+                          with watch=1 (after OP_LENT), fd: the pidfd of a zygote's copy that took
+                          the lent namespaces, which init treats as the run's process */
     OP_ATTACH = 'A',   /* JVM -> init: path=; fd: a detached read-only mount (the function's code)
                           shown at path in the current run's root and in every later one */
     OP_ATTACHED = 'B', /* init -> JVM: the attach is done (else OP_ERROR) */

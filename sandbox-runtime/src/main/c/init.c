@@ -33,6 +33,8 @@ struct run {
     bool timed_out;
     bool killed;        /* the JVM asked for it */
     bool lost;          /* the request never reached the run process: it had died */
+    bool lent;          /* the run process was let go: a zygote's copy takes its namespaces (ADR 0015) */
+    int watch;          /* the pidfd of that copy once it runs, else -1; init ends the run when it exits */
     char prep_error[ERR_MAX];
     char stage[16];     /* of the last child error: "prepare" or "exec" */
     struct rusage before;
@@ -41,7 +43,7 @@ struct run {
 static const struct config *cfg;
 static const struct sock_fprog *filter;
 static int ctl, sigfd, timerfd, own_mntns;
-static struct run run = { .sock = -1, .mntns = -1 };
+static struct run run = { .sock = -1, .mntns = -1, .watch = -1 };
 static struct msg *in, *out;
 static char attach_path[64]; /* where attached code shows in each run's root; empty: none */
 static char attach_error[ERR_MAX + 16]; /* why an attach failed: the JVM may have sent runs after it */
@@ -136,8 +138,10 @@ static void forget_child(void)
         close(run.sock);
     if (run.mntns >= 0)
         close(run.mntns);
-    run.mntns = -1;
-    run.rooted = false;
+    if (run.watch >= 0)
+        close(run.watch);
+    run.mntns = run.watch = -1;
+    run.rooted = run.lent = false;
     run.sock = -1;
     run.child = 0;
 }
@@ -207,6 +211,31 @@ static void reply_failed_run(const char *error)
     msg_send(ctl, out);
 }
 
+static void set_timer(const struct msg *req)
+{
+    const char *t = msg_get(req, "timeout_ms");
+    long long ms = t ? atoll(t) : 0;
+    if (ms > 0) {
+        struct itimerspec when = { .it_value = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 } };
+        timerfd_settime(timerfd, 0, &when, NULL);
+    }
+}
+
+/* The lent namespaces now hold a zygote's copy (fd: its pidfd): it is the run until it exits. */
+static void start_watch(struct msg *req)
+{
+    if (!run.lent || req->nfds != 1) {
+        msg_close_fds(req);
+        reply_failed_run(run.lent ? "bad watch request" : "nothing was lent for a zygote's copy to take");
+        return;
+    }
+    run.watch = req->fds[0];
+    req->nfds = 0;
+    getrusage(RUSAGE_CHILDREN, &run.before);
+    run.active = true;
+    set_timer(req);
+}
+
 static void start_run(struct msg *req)
 {
     if (attach_error[0]) {
@@ -220,6 +249,12 @@ static void start_run(struct msg *req)
         reply_failed_run("sandbox busy: one run at a time");
         return;
     }
+    if (msg_get(req, "watch")) {
+        start_watch(req);
+        return;
+    }
+    if (run.lent)
+        forget_child(); /* lent but never taken: this run gets a process of its own */
     if (!run.child)
         fork_child();
     if (run.child && !run.rooted)
@@ -238,12 +273,7 @@ static void start_run(struct msg *req)
         kill(run.child, SIGKILL); /* the child died before it could take the request */
         return;
     }
-    const char *t = msg_get(req, "timeout_ms");
-    long long ms = t ? atoll(t) : 0;
-    if (ms > 0) {
-        struct itimerspec when = { .it_value = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 } };
-        timerfd_settime(timerfd, 0, &when, NULL);
-    }
+    set_timer(req);
 }
 
 static void on_child_exit(pid_t pid, int status)
@@ -319,19 +349,20 @@ static int attach(struct msg *req)
     if (move_mount(req->fds[0], "", AT_FDCWD, ATTACH_SOURCE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return fail("attach code");
     snprintf(attach_path, sizeof attach_path, "%s", path);
-    if (run.child && run.rooted)
+    if (run.mntns >= 0 && run.rooted)
         return attach_to_current_run();
     return 0;
 }
 
 /* The prepared run's namespaces, for a zygote's copy to join in place of an exec (ADR 0015): its
  * mount namespace (the fresh root) and ipc namespace, and init's uts, net, cgroup and pid ones. The
- * JVM then sends an exec request with watch=1, and the run process waits for that copy to end. */
+ * JVM then sends an exec request with watch=1 and the copy's pidfd, and init ends the run when
+ * that copy exits, as it would for its own run process. */
 static void lend(void)
 {
-    if (attach_error[0] || run.active) {
+    if (attach_error[0] || run.active || run.lent) {
         errno = 0;
-        fail("%s", attach_error[0] ? attach_error : "sandbox busy: one run at a time");
+        fail("%s", attach_error[0] ? attach_error : run.lent ? "lent already" : "sandbox busy: one run at a time");
         send_error(ctl, g_err);
         return;
     }
@@ -354,10 +385,21 @@ static void lend(void)
     bool ok = true;
     for (int i = 0; i < out->nfds; i++)
         ok = ok && out->fds[i] >= 0;
-    if (ok)
+    if (ok) {
+        /* The run process goes (its namespaces live on through these descriptors and init's own
+         * copy of the mount namespace): no process of the run's uid may be left for the copy's
+         * kill(-1) to reach, and init watches the copy itself. */
+        kill(run.child, SIGKILL);
+        while (waitpid(run.child, NULL, 0) < 0 && errno == EINTR) {
+        }
+        close(run.sock);
+        run.sock = -1;
+        run.child = 0;
+        run.lent = true;
         msg_send(ctl, out);
-    else
+    } else {
         send_error(ctl, "init: cannot open the run's namespaces");
+    }
     msg_close_fds(out);
 }
 
@@ -435,10 +477,11 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
     if (cfg->prepare_ahead)
         fork_child();
     for (;;) {
-        struct pollfd p[3] = {
+        struct pollfd p[4] = {
             { .fd = ctl, .events = POLLIN }, { .fd = sigfd, .events = POLLIN }, { .fd = timerfd, .events = POLLIN },
+            { .fd = run.watch, .events = POLLIN }, /* a negative fd is skipped */
         };
-        if (poll(p, 3, -1) < 0) {
+        if (poll(p, 4, -1) < 0) {
             if (errno == EINTR)
                 continue;
             kill_all_and_reap(); /* cannot wait any more: end the sandbox rather than spin */
@@ -448,6 +491,8 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
             on_signal();
         if (p[2].revents)
             on_timer();
+        if (p[3].revents && run.watch >= 0 && run.active)
+            finish_run(0); /* the copy exited; how, only its parent knows: reported as exit 0 */
         if (p[0].revents)
             on_request();
     }

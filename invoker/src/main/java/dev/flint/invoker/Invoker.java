@@ -56,7 +56,7 @@ public final class Invoker implements AutoCloseable {
     /** An invoker on {@code runtime}, its pool started, its meters in {@code registry}. */
     public static Invoker start(SandboxRuntime runtime, InvokerConfig config, MeterRegistry registry) {
         ObjectMapper json = new ObjectMapper();
-        PythonLauncher python = new PythonLauncher(json);
+        PythonLauncher python = new PythonLauncher(json, runtime, config.pythonZygote() ? config.pythonImage() : null);
         WarmPool pool = WarmPool.start(runtime, config.pool(), image -> SandboxSpec.builder()
                         .layers(image.dirs())
                         .memoryBytes(config.sandboxMemoryBytes())
@@ -171,5 +171,6 @@ public final class Invoker implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        python.close();
     }
 }

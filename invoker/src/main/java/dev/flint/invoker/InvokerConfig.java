@@ -17,6 +17,9 @@ import dev.flint.pool.PoolConfig;
  * @param scratchBytes the size of each sandbox's writable scratch layer
  * @param queueBound invocations of one function that may wait for a free slot; more are rejected
  * @param maxResultBytes the largest result a function may return
+ * @param pythonZygote whether Python instances are forked from one interpreter per image that has
+ *     done its imports (ADR 0015: an idle instance then costs only the pages it wrote) rather than
+ *     each started in its sandbox
  */
 public record InvokerConfig(
         PoolConfig pool,
@@ -26,7 +29,8 @@ public record InvokerConfig(
         int pidsMax,
         long scratchBytes,
         int queueBound,
-        long maxResultBytes) {
+        long maxResultBytes,
+        boolean pythonZygote) {
 
     private static final long MIB = 1L << 20;
 
@@ -50,18 +54,23 @@ public record InvokerConfig(
 
     /** 256 MiB, 1 core, 256 processes and 64 MiB scratch per sandbox; 64 waiting per function; 1 MiB results (OpenWhisk's). */
     public static InvokerConfig defaults(ImageLayers pythonImage) {
-        return new InvokerConfig(PoolConfig.defaults(), pythonImage, 256 * MIB, 1.0, 256, 64 * MIB, 64, MIB);
+        return new InvokerConfig(PoolConfig.defaults(), pythonImage, 256 * MIB, 1.0, 256, 64 * MIB, 64, MIB, true);
     }
 
     public InvokerConfig withPool(PoolConfig newPool) {
-        return new InvokerConfig(newPool, pythonImage, sandboxMemoryBytes, cpus, pidsMax, scratchBytes, queueBound, maxResultBytes);
+        return new InvokerConfig(newPool, pythonImage, sandboxMemoryBytes, cpus, pidsMax, scratchBytes, queueBound, maxResultBytes, pythonZygote);
     }
 
     public InvokerConfig withQueueBound(int bound) {
-        return new InvokerConfig(pool, pythonImage, sandboxMemoryBytes, cpus, pidsMax, scratchBytes, bound, maxResultBytes);
+        return new InvokerConfig(pool, pythonImage, sandboxMemoryBytes, cpus, pidsMax, scratchBytes, bound, maxResultBytes, pythonZygote);
     }
 
     public InvokerConfig withSandboxMemory(long bytes, long scratch) {
-        return new InvokerConfig(pool, pythonImage, bytes, cpus, pidsMax, scratch, queueBound, maxResultBytes);
+        return new InvokerConfig(pool, pythonImage, bytes, cpus, pidsMax, scratch, queueBound, maxResultBytes, pythonZygote);
+    }
+
+    /** With {@code false}, every Python instance is a process started in its sandbox (no zygote). */
+    public InvokerConfig withPythonZygote(boolean on) {
+        return new InvokerConfig(pool, pythonImage, sandboxMemoryBytes, cpus, pidsMax, scratchBytes, queueBound, maxResultBytes, on);
     }
 }

@@ -126,6 +126,25 @@ class InvokerIT {
         }
     }
 
+    /** ADR 0015: the interpreter is a copy of the zygote (its parent is outside the sandbox), or one started there. */
+    @Test
+    void pythonInstances_areForkedFromTheZygote_orStartedInTheSandbox_withTheSameResults() throws Exception {
+        String probe = "import os\ndef main(args):\n    import decimal\n"
+                + "    return {'ppid': os.getppid(), 'uid': os.getuid(), 'sum': str(decimal.Decimal('0.1') + decimal.Decimal('0.2'))}\n";
+        ActivationRecord forked = invoker.invoke(invocation(fx.python("probe-zygote", probe), "{}"));
+        assertEquals(Status.SUCCESS, forked.status(), describe(forked));
+        assertEquals(0, forked.result().get("ppid").asInt(), "a zygote's copy: " + describe(forked));
+        assertEquals("0.3", forked.result().get("sum").asText(), "a module the zygote never imported loads from the sandbox's image");
+        try (Invoker plain = Invoker.start(fx.runtime, InvokerConfig.defaults(InvokerFixture.python()).withPythonZygote(false)
+                .withPool(PoolConfig.defaults().withStemCells(0, 0)), new SimpleMeterRegistry())) {
+            ActivationRecord started = plain.invoke(invocation(fx.python("probe-plain", probe), "{}"));
+            assertEquals(Status.SUCCESS, started.status(), describe(started));
+            assertEquals(1, started.result().get("ppid").asInt(), "started by the sandbox's init: " + describe(started));
+            assertEquals(forked.result().get("uid"), started.result().get("uid"));
+            assertEquals("0.3", started.result().get("sum").asText());
+        }
+    }
+
     @Test
     void aShellFunction_readsStdin_andItsLastStdoutLineIsTheResult_theRestAreLogs() throws Exception {
         awaitStemCells(2);

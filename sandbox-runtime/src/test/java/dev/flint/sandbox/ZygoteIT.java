@@ -62,6 +62,11 @@ class ZygoteIT {
                 for line in channel.makefile("rb"):
                     if line == b"exit\\n":
                         sys.exit(3)
+                    if line == b"kill-all\\n":
+                        try:
+                            os.kill(-1, signal.SIGKILL)  # what a launcher does between activations
+                        except ProcessLookupError:
+                            pass  # none to kill: neither init nor the sandbox's own run process counts
                     channel.sendall(b"echo " + line)
 
             flint_zygote_main(entry)
@@ -164,13 +169,14 @@ class ZygoteIT {
     }
 
     @Test
-    void aCopy_answersOnItsChannel_andKillEndsIt_thenTheSandboxRunsAgain() {
+    void aCopy_answersOnItsChannel_survivesItsOwnKillAll_andKillEndsIt_thenTheSandboxRunsAgain() {
         try (Sandbox sandbox = sandbox()) {
             Instance instance = sandbox.start(zygote, "/tmp", Duration.ofMinutes(5));
             report(instance);
-            for (String word : new String[] {"one", "two"}) {
+            for (String word : new String[] {"one", "kill-all", "two"}) {
                 Lines l = new Lines();
-                assertEquals(Instance.Result.COMPLETE, instance.converse((word + "\n").getBytes(StandardCharsets.UTF_8), WAIT, l));
+                assertEquals(Instance.Result.COMPLETE, instance.converse((word + "\n").getBytes(StandardCharsets.UTF_8), WAIT, l),
+                        () -> word + ": " + instance.outcome() + " " + instance.error() + " " + l.stdout);
                 assertEquals("echo " + word + "\n", l.text());
             }
             sandbox.kill();

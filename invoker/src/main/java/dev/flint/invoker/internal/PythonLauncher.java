@@ -2,32 +2,67 @@ package dev.flint.invoker.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flint.pool.ImageLayers;
 import dev.flint.sandbox.Instance;
 import dev.flint.sandbox.ProcessSpec;
 import dev.flint.sandbox.Sandbox;
+import dev.flint.sandbox.SandboxException;
+import dev.flint.sandbox.SandboxRuntime;
+import dev.flint.sandbox.Zygote;
+import dev.flint.sandbox.ZygoteSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Starts the Python runtime in a sandbox (resources: runtime/python_loop.py): an interpreter that
  * has imported what activations need and waits, on fd 3, for its function's path and the first
  * request. A stem cell of the Python image holds one, so a new function's first invocation only
  * loads its code.
+ *
+ * <p>With a zygote (ADR 0015), the interpreter of each sandbox of the Python image is a copy forked
+ * from one that has run the launcher's imports, so an idle one costs only the pages it has
+ * written. The zygote starts with the first such sandbox and again after it died; when it cannot
+ * start, interpreters are started in their sandboxes, as without one.
  */
-public final class PythonLauncher {
+public final class PythonLauncher implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PythonLauncher.class.getName());
     private static final String SOURCE = load();
     /** An idle instance lives as long as its sandbox; the pool's idle TTL ends it long before this. */
     private static final Duration LIFETIME = Duration.ofHours(24);
     private static final Duration READY_WAIT = Duration.ofSeconds(30);
     private static final long READY_LINE_LIMIT = 4096;
 
-    private final ObjectMapper json;
+    private static final String PROGRAM = "/usr/bin/python3";
+    private static final Map<String, String> ENV = environment();
+    /** Zygote starts that may fail in a row before the launcher stops trying (and starts interpreters in place). */
+    private static final int ZYGOTE_ATTEMPTS = 3;
 
-    public PythonLauncher(ObjectMapper json) {
+    private final ObjectMapper json;
+    private final SandboxRuntime runtime;
+    /** The image the zygote runs; null: no zygote. */
+    private final ImageLayers zygoteImage;
+    /** Guarded by this. */
+    private Zygote zygote;
+    private int zygoteFailures;
+
+    /** A launcher; with {@code zygoteImage} not null, that image's sandboxes get copies of a zygote. */
+    public PythonLauncher(ObjectMapper json, SandboxRuntime runtime, ImageLayers zygoteImage) {
         this.json = json;
+        this.runtime = runtime;
+        this.zygoteImage = zygoteImage;
+    }
+
+    private static Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>(ProcessSpec.DEFAULT_ENV);
+        env.put("PYTHONDONTWRITEBYTECODE", "1");
+        env.put("LANG", "C.UTF-8");
+        return Map.copyOf(env);
     }
 
     private static String load() {
@@ -43,12 +78,20 @@ public final class PythonLauncher {
 
     /** Starts the interpreter and waits for its ready line; throws (the sandbox destroyed) when it does not come. */
     public Instance start(Sandbox sandbox) {
-        Instance instance = sandbox.start(ProcessSpec.builder("python3", "-u", "-c", SOURCE)
-                .cwd("/tmp")
-                .env("PYTHONDONTWRITEBYTECODE", "1")
-                .env("LANG", "C.UTF-8")
-                .timeout(LIFETIME)
-                .build());
+        Zygote z = zygoteFor(sandbox);
+        Instance instance;
+        if (z == null) {
+            ProcessSpec.Builder spec = ProcessSpec.builder("python3", "-u", "-c", SOURCE).cwd("/tmp").timeout(LIFETIME);
+            ENV.forEach(spec::env);
+            instance = sandbox.start(spec.build());
+        } else {
+            try {
+                instance = sandbox.start(z, "/tmp", LIFETIME);
+            } catch (SandboxException e) {
+                forget(z); // the next sandbox gets a new zygote, or none
+                throw e;
+            }
+        }
         LineBuffer ready = new LineBuffer(READY_LINE_LIMIT);
         StringBuilder output = new StringBuilder();
         Instance.Listener listener = new Instance.Listener() {
@@ -78,6 +121,50 @@ public final class PythonLauncher {
         }
         instance.takeUsage(); // the next peak is the first activation's own
         return instance;
+    }
+
+    /** The zygote for a sandbox of its image, started if need be; null when there is none. */
+    private synchronized Zygote zygoteFor(Sandbox sandbox) {
+        if (zygoteImage == null || zygoteFailures >= ZYGOTE_ATTEMPTS
+                || !sandbox.spec().layers().equals(zygoteImage.dirs())
+                || sandbox.spec().userNamespaceBase() != 0 || !sandbox.spec().capabilities().isEmpty()) {
+            return null;
+        }
+        if (zygote != null && zygote.alive()) {
+            return zygote;
+        }
+        if (zygote != null) {
+            zygote.close();
+            zygote = null;
+        }
+        try {
+            zygote = runtime.startZygote(new ZygoteSpec(zygoteImage.dirs(),
+                    List.of(PROGRAM, "-u", "-c", Zygote.PRELUDE + SOURCE), ENV));
+            zygoteFailures = 0;
+            return zygote;
+        } catch (SandboxException e) {
+            zygoteFailures++;
+            LOG.log(System.Logger.Level.WARNING, "the Python zygote did not start (attempt " + zygoteFailures + " of "
+                    + ZYGOTE_ATTEMPTS + "); interpreters start in their sandboxes meanwhile: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private synchronized void forget(Zygote z) {
+        if (zygote == z) {
+            zygote.close();
+            zygote = null;
+            zygoteFailures++;
+        }
+    }
+
+    /** Stops the zygote; the interpreters it forked live on in their sandboxes. */
+    @Override
+    public synchronized void close() {
+        if (zygote != null) {
+            zygote.close();
+            zygote = null;
+        }
     }
 
     private boolean isReady(byte[] line) {

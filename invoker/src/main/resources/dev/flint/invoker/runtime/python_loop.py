@@ -33,8 +33,9 @@ def in_flint_sandbox():
         return False
 
 
-KILL_ALL = os.environ.pop("FLINT_NO_KILL_ALL", "") != "1" and in_flint_sandbox()
-START_DIR = os.getcwd()
+NO_KILL_ALL = os.environ.pop("FLINT_NO_KILL_ALL", "") == "1"
+KILL_ALL = False  # set by start(), in the sandbox (a zygote imports this file outside of one)
+START_DIR = "/"
 
 # With -c, sys.path[0] is the working directory (/tmp): the function must not import from there.
 if sys.path and sys.path[0] == "":
@@ -261,4 +262,16 @@ def serve():
     sys.exit(0)
 
 
-serve()
+def start():
+    global KILL_ALL, START_DIR
+    KILL_ALL = not NO_KILL_ALL and in_flint_sandbox()
+    START_DIR = os.getcwd()
+    serve()
+
+
+# Started by a zygote (sandbox-runtime's zygote.py, prepended): it forks a copy into each sandbox,
+# which calls start() there. Started on its own: start() here.
+if "flint_zygote_main" in globals():
+    flint_zygote_main(start)
+else:
+    start()
