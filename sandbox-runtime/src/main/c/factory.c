@@ -269,6 +269,13 @@ int factory_main(int ctl)
     }
     umask(0);
     prctl(PR_SET_NAME, "flint-factory", 0, 0, 0);
+    /* A zygote's copies (ADR 0015) are orphaned when the process that forked them exits: as the
+     * nearest subreaper the factory gets them, and reaps them below, rather than the host's init
+     * (which need not reap them, and until it does their sandbox's pid namespace cannot go). */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+        perror("flint-init: become a child subreaper");
+        return 1;
+    }
     if (seccomp_build(&base_filter, &run_filter) < 0 ||
         (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &base_filter, 0, 0) < 0 && fail("install base seccomp filter"))) {
         fprintf(stderr, "flint-init: %s\n", g_err);

@@ -42,8 +42,12 @@ public final class SandboxRuntime implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean closed;
 
-    /** A zygote's cgroup: room for its interpreter, and few processes (its copies leave at once). */
-    private static final long ZYGOTE_MEMORY = 256L << 20;
+    /**
+     * A zygote's cgroup: its interpreter (~10 MiB with the page cache of its files), plus the pages
+     * it writes after each fork while copies still hold the old ones (~0.3 MiB per live copy:
+     * docs/SPEC.md, W6); few processes (its copies leave at once).
+     */
+    private static final long ZYGOTE_MEMORY = 1L << 30;
     private static final int ZYGOTE_PIDS = 64;
     private static final long ZYGOTE_SCRATCH = 1L << 20;
 

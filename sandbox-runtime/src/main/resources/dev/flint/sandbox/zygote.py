@@ -28,8 +28,9 @@ def flint_zygote_main(entry):
     ctl = socket.socket(fileno=3)
     with os.fdopen(4, "rb") as f:
         run_filter = f.read()  # struct sock_filter[]: the run seccomp filter every run installs
-    _check(libc, libc.prctl(36, 1, 0, 0, 0), "become a child subreaper")  # PR_SET_CHILD_SUBREAPER
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # copies that end are reaped by the kernel
+    # The intermediate processes are reaped by the kernel; a copy, orphaned when its intermediate
+    # exits, goes to the nearest subreaper, the flint-init factory, which reaps it at its end.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     gc.freeze()  # what is imported now stays shared: the collector never writes to it
     ctl.send(b"R")
     while True:

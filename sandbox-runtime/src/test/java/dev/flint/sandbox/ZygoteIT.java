@@ -216,6 +216,29 @@ class ZygoteIT {
     }
 
     @Test
+    void copiesOutliveTheirZygote_andAreReapedAtTheirEnd() throws InterruptedException {
+        Zygote short_lived = fx.runtime.startZygote(new ZygoteSpec(HOST, List.of("/usr/bin/python3", "-u", "-c", PROGRAM),
+                Map.of("PYTHONDONTWRITEBYTECODE", "1")));
+        try (Sandbox sandbox = sandbox()) {
+            Instance instance = sandbox.start(short_lived, "/tmp", Duration.ofMinutes(5));
+            report(instance);
+            int copy = RuntimeFixture.leftoverPids(sandbox).get(0);
+            short_lived.close();
+            assertTrue(!short_lived.alive());
+            Lines l = new Lines();
+            assertEquals(Instance.Result.COMPLETE, instance.converse("after\n".getBytes(StandardCharsets.UTF_8), WAIT, l));
+            assertEquals("echo after\n", l.text());
+            sandbox.kill();
+            assertEquals(Instance.Result.ENDED, instance.converse(new byte[0], WAIT, new Lines()));
+            // its intermediate parent is long gone: the factory, the nearest subreaper, reaps it
+            for (int i = 0; i < 100 && Files.exists(Path.of("/proc/" + copy)); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.notExists(Path.of("/proc/" + copy)), "the copy " + copy + " is reaped, not a zombie");
+        }
+    }
+
+    @Test
     void aBadProgram_failsToStart_withItsReason() {
         SandboxException e = assertThrows(SandboxException.class, () -> fx.runtime.startZygote(
                 new ZygoteSpec(HOST, List.of("/no/such/python"), Map.of())));

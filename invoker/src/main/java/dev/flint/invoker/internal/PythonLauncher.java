@@ -88,7 +88,9 @@ public final class PythonLauncher implements AutoCloseable {
             try {
                 instance = sandbox.start(z, "/tmp", LIFETIME);
             } catch (SandboxException e) {
-                forget(z); // the next sandbox gets a new zygote, or none
+                if (!z.alive()) {
+                    forget(z); // the next sandbox gets a new zygote, or none
+                }
                 throw e;
             }
         }
@@ -134,6 +136,7 @@ public final class PythonLauncher implements AutoCloseable {
             return zygote;
         }
         if (zygote != null) {
+            LOG.log(System.Logger.Level.WARNING, "the Python zygote (pid " + zygote.pid() + ") exited; starting another");
             zygote.close();
             zygote = null;
         }
@@ -152,6 +155,7 @@ public final class PythonLauncher implements AutoCloseable {
 
     private synchronized void forget(Zygote z) {
         if (zygote == z) {
+            LOG.log(System.Logger.Level.WARNING, "the Python zygote (pid " + z.pid() + ") exited during a fork; starting another");
             zygote.close();
             zygote = null;
             zygoteFailures++;
