@@ -115,20 +115,6 @@ static void exec_in_path(char **argv, char **envp)
     errno = first_errno;
 }
 
-static char **collect(const struct msg *m, const char *key)
-{
-    int count = 0;
-    for (const char *v = msg_get(m, key); v; v = msg_next(m, key, v))
-        count++;
-    char **list = calloc(count + 1, sizeof *list);
-    if (!list)
-        return NULL;
-    int i = 0;
-    for (const char *v = msg_get(m, key); v; v = msg_next(m, key, v))
-        list[i++] = (char *)v;
-    return list;
-}
-
 /* The request's descriptors become 0, 1, 2 and, when given, 3 (the channel of a runtime that
  * stays up between requests). Received descriptors are numbered above our stdio, but one of them,
  * or our socket to init, may be 3 already. */
@@ -175,8 +161,8 @@ static void run_request(int sock, struct msg *req)
         fail("working directory is outside the sandbox");
         die(sock, "exec");
     }
-    char **argv = collect(req, "arg");
-    char **envp = collect(req, "env");
+    char **argv = msg_collect(req, "arg", MSG_MAX, NULL);
+    char **envp = msg_collect(req, "env", MSG_MAX, NULL);
     if (!argv || !envp || !argv[0]) {
         errno = 0;
         fail("empty command");

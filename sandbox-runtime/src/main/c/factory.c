@@ -94,15 +94,30 @@ static int write_id_map(pid_t pid, const char *file, unsigned long base)
     return write_file(path, map);
 }
 
-/* Runs in the parent while the child waits: the cgroup attach comes first, so that not one
- * allocation of the sandbox escapes its limits. */
-static int prepare_child(const struct config *cfg, pid_t pid)
+/* Runs in the parent while a clone (an init or a zygote) waits: its cgroup attach comes first, so
+ * that not one allocation of it escapes its limits; then the JVM learns its pid, with a pidfd. On
+ * failure the clone is killed and the JVM told why; the caller closes the pidfd either way. */
+int attach_and_announce(int ctl, const char *const *procs, int nprocs, pid_t pid, int pidfd)
 {
     char pidtext[24];
     snprintf(pidtext, sizeof pidtext, "%d", pid);
-    for (int i = 0; i < cfg->ncgroups; i++)
-        if (write_file(cfg->cgroup_procs[i], pidtext) < 0)
-            return fail("attach to cgroup %s", cfg->cgroup_procs[i]);
+    for (int i = 0; i < nprocs; i++) {
+        if (write_file(procs[i], pidtext) < 0) {
+            fail("attach to cgroup %s", procs[i]);
+            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+            send_error(ctl, g_err);
+            return -1;
+        }
+    }
+    struct msg *reply = malloc(sizeof *reply);
+    if (!reply)
+        abort();
+    msg_start(reply, OP_CREATED);
+    msg_put(reply, "pid", "%d", pid);
+    reply->fds[0] = pidfd;
+    reply->nfds = 1;
+    msg_send(ctl, reply);
+    free(reply);
     return 0;
 }
 
@@ -189,9 +204,6 @@ static struct sock_fprog base_filter, run_filter;
 static void handle_create(int ctl, struct msg *req)
 {
     struct config cfg;
-    struct msg *reply = malloc(sizeof *reply);
-    if (!reply)
-        abort();
     if (req->nfds != 1) {
         send_error(ctl, "create: expected exactly one file descriptor");
         goto out;
@@ -232,28 +244,20 @@ static void handle_create(int ctl, struct msg *req)
         close(go[1]);
         goto out;
     }
-    if (prepare_child(&cfg, pid) < 0) {
-        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    /* The reply comes before the init is released: once released it may take this CPU for its
+     * set-up, and the JVM should not wait for that to learn the pid. Should the release fail, the
+     * init exits at once and the JVM hears it as its control socket closing. */
+    if (attach_and_announce(ctl, cfg.cgroup_procs, cfg.ncgroups, pid, pidfd) < 0) {
         close(pidfd);
         close(go[1]);
-        send_error(ctl, g_err);
         goto out;
     }
-    /* Reply before releasing the init: once released it may take this CPU for its set-up, and the
-     * JVM should not wait for that to learn the pid. Should the release fail, the init exits at
-     * once and the JVM hears it as its control socket closing. */
-    msg_start(reply, OP_CREATED);
-    msg_put(reply, "pid", "%d", pid);
-    reply->fds[0] = pidfd;
-    reply->nfds = 1;
-    msg_send(ctl, reply);
     if (release_child(&cfg, go[1]) < 0)
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
     close(go[1]);
     close(pidfd);
 out:
     msg_close_fds(req);
-    free(reply);
 }
 
 int factory_main(int ctl)

@@ -64,6 +64,8 @@ void msg_put(struct msg *m, const char *key, const char *fmt, ...)
 const char *msg_next(const struct msg *m, const char *key, const char *after);
 const char *msg_get(const struct msg *m, const char *key);
 void msg_close_fds(struct msg *m);
+/* Every value of key, NULL-terminated, pointing into m; NULL when more than max or out of memory. */
+char **msg_collect(const struct msg *m, const char *key, int max, int *count);
 int send_error(int sock, const char *error);
 
 /* The sandbox as the factory received it. Paths are absolute host paths. */
@@ -95,6 +97,7 @@ int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* factory.c */
 int factory_main(int ctl);
+int attach_and_announce(int ctl, const char *const *procs, int nprocs, pid_t pid, int pidfd);
 
 /* zygote.c */
 void handle_zygote(int ctl, struct msg *req, const struct sock_fprog *filter);

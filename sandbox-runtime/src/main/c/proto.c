@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -145,4 +146,22 @@ int send_error(int sock, const char *error)
     msg_start(m, OP_ERROR);
     msg_put(m, "error", "%s", error);
     return msg_send(sock, m);
+}
+
+char **msg_collect(const struct msg *m, const char *key, int max, int *count)
+{
+    int n = 0;
+    for (const char *v = msg_get(m, key); v; v = msg_next(m, key, v))
+        n++;
+    if (n > max)
+        return NULL;
+    char **list = calloc(n + 1, sizeof *list);
+    if (!list)
+        return NULL;
+    int i = 0;
+    for (const char *v = msg_get(m, key); v; v = msg_next(m, key, v))
+        list[i++] = (char *)v;
+    if (count)
+        *count = n;
+    return list;
 }

@@ -43,31 +43,14 @@ struct zygote {
     char **envp;
 };
 
-static char **collect_all(const struct msg *m, const char *key, int max, int *count)
-{
-    int n = 0;
-    for (const char *v = msg_get(m, key); v; v = msg_next(m, key, v))
-        n++;
-    if (n > max)
-        return NULL;
-    char **list = calloc(n + 1, sizeof *list);
-    if (!list)
-        return NULL;
-    int i = 0;
-    for (const char *v = msg_get(m, key); v; v = msg_next(m, key, v))
-        list[i++] = (char *)v;
-    *count = n;
-    return list;
-}
-
 static int zygote_parse(const struct msg *m, struct zygote *z)
 {
     memset(z, 0, sizeof *z);
     int n;
-    char **lowers = collect_all(m, "lower", MAX_LAYERS, &z->nlowers);
-    char **cgroups = collect_all(m, "cgroup", MAX_CGROUPS, &z->ncgroups);
-    z->argv = collect_all(m, "arg", 256, &n);
-    z->envp = collect_all(m, "env", 256, &n);
+    char **lowers = msg_collect(m, "lower", MAX_LAYERS, &z->nlowers);
+    char **cgroups = msg_collect(m, "cgroup", MAX_CGROUPS, &z->ncgroups);
+    z->argv = msg_collect(m, "arg", 256, &n);
+    z->envp = msg_collect(m, "env", 256, &n);
     z->mnt = msg_get(m, "mnt");
     const char *scratch = msg_get(m, "scratch");
     if (!lowers || !cgroups || !z->argv || !z->envp || !z->argv[0] || z->argv[0][0] != '/' || z->nlowers == 0 ||
@@ -168,9 +151,6 @@ static void zygote_main(const struct zygote *z, int ctl, const struct sock_fprog
 void handle_zygote(int ctl, struct msg *req, const struct sock_fprog *filter)
 {
     struct zygote z = {0};
-    struct msg *reply = malloc(sizeof *reply);
-    if (!reply)
-        abort();
     if (req->nfds != 1 || zygote_parse(req, &z) < 0) {
         send_error(ctl, req->nfds != 1 ? "zygote: expected exactly one file descriptor" : g_err);
         goto out;
@@ -199,23 +179,11 @@ void handle_zygote(int ctl, struct msg *req, const struct sock_fprog *filter)
         close(go[1]);
         goto out;
     }
-    char pidtext[24];
-    snprintf(pidtext, sizeof pidtext, "%d", pid);
-    for (int i = 0; i < z.ncgroups; i++) {
-        if (write_file(z.cgroup_procs[i], pidtext) < 0) {
-            fail("attach zygote to cgroup %s", z.cgroup_procs[i]);
-            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-            close(pidfd);
-            close(go[1]);
-            send_error(ctl, g_err);
-            goto out;
-        }
+    if (attach_and_announce(ctl, z.cgroup_procs, z.ncgroups, pid, pidfd) < 0) {
+        close(pidfd);
+        close(go[1]);
+        goto out;
     }
-    msg_start(reply, OP_CREATED);
-    msg_put(reply, "pid", "%d", pid);
-    reply->fds[0] = pidfd;
-    reply->nfds = 1;
-    msg_send(ctl, reply);
     if (write(go[1], "g", 1) != 1)
         syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
     close(go[1]);
@@ -224,5 +192,4 @@ out:
     free(z.argv);
     free(z.envp);
     msg_close_fds(req);
-    free(reply);
 }

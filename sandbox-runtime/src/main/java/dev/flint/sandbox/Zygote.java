@@ -149,12 +149,7 @@ public final class Zygote implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            sys.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
-            sys.poll(new int[] {pidfd}, new short[] {Syscalls.POLLIN}, new short[1], (int) EXIT_WAIT.toMillis());
-        } catch (SyscallException e) {
-            // exited already
-        }
+        sys.killAndAwait(pidfd, (int) EXIT_WAIT.toMillis());
         sys.close(control);
         sys.close(pidfd);
         cgroup.remove();

@@ -343,14 +343,7 @@ public final class InitChannel implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            sys.pidfdSendSignal(pidfd, Syscalls.SIGKILL);
-            // A pidfd turns readable when the process has exited: then the cgroup can go at once,
-            // instead of retrying rmdir while the pid namespace is torn down.
-            sys.poll(new int[] {pidfd}, new short[] {Syscalls.POLLIN}, new short[1], (int) EXIT_WAIT.toMillis());
-        } catch (SyscallException e) {
-            // already dead and reaped by the factory
-        }
+        sys.killAndAwait(pidfd, (int) EXIT_WAIT.toMillis()); // then no rmdir retries while the pid namespace goes
         sys.close(control);
         sys.close(pidfd);
     }

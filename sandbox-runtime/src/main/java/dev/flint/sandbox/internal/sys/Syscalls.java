@@ -76,6 +76,19 @@ public interface Syscalls {
 
     void pidfdSendSignal(int pidfd, int signal);
 
+    /**
+     * SIGKILL through a pidfd, then waits up to {@code millis} for the process to have exited (a
+     * pidfd turns readable then), so that its cgroup can go at once. A process gone already is fine.
+     */
+    default void killAndAwait(int pidfd, int millis) {
+        try {
+            pidfdSendSignal(pidfd, SIGKILL);
+            poll(new int[] {pidfd}, new short[] {POLLIN}, new short[1], millis);
+        } catch (SyscallException e) {
+            // exited and reaped already
+        }
+    }
+
     void kill(int pid, int signal);
 
     /** A sealed, close-on-exec memfd holding {@code content}; its path is /proc/self/fd/N. */
