@@ -435,7 +435,7 @@ static void on_request(void)
         lend();
         break;
     case OP_KILL:
-        if (run.active) {
+        if (run.active || run.lent) {
             run.killed = true;
             kill(-1, SIGKILL);
         }

@@ -64,9 +64,13 @@ static int bind_read_only(const char *src, const char *dst, unsigned long extra)
     return 0;
 }
 
-/* 1. Not dumpable (no /proc/1/mem, no ptrace), and never the OOM killer's choice. */
+/* 1. A session of its own (else every sandbox is in the JVM's process group and session, and a
+ * run's kill(0) or SIGCONT reaches other sandboxes' processes of the same uid), not dumpable (no
+ * /proc/1/mem, no ptrace), and never the OOM killer's choice. */
 static int harden_self(const struct config *cfg)
 {
+    if (setsid() < 0)
+        return fail("setsid");
     /* Best effort: it needs CAP_SYS_RESOURCE, which some hosts (and user namespaces) withhold;
      * init is the smallest process in the cgroup, so the OOM killer picks it last anyway. */
     (void)cfg;

@@ -53,11 +53,15 @@ static int zygote_parse(const struct msg *m, struct zygote *z)
     z->envp = msg_collect(m, "env", 256, &n);
     z->mnt = msg_get(m, "mnt");
     const char *scratch = msg_get(m, "scratch");
+    char *end = NULL;
+    errno = 0;
+    z->scratch_bytes = scratch ? strtoull(scratch, &end, 10) : 0;
     if (!lowers || !cgroups || !z->argv || !z->envp || !z->argv[0] || z->argv[0][0] != '/' || z->nlowers == 0 ||
-        !z->mnt || z->mnt[0] != '/' || !scratch) {
+        z->ncgroups == 0 || !z->mnt || z->mnt[0] != '/' || errno || !end || *end || z->scratch_bytes < 65536) {
         free(lowers);
         free(cgroups);
-        return fail("zygote: bad request (mnt, lower, cgroup, scratch, arg with an absolute program, env)");
+        errno = 0;
+        return fail("zygote: bad request (mnt, lower, cgroup, scratch >= 64 KiB, arg with an absolute program, env)");
     }
     for (int i = 0; i < z->nlowers; i++)
         z->lowers[i] = lowers[i];
@@ -65,7 +69,6 @@ static int zygote_parse(const struct msg *m, struct zygote *z)
         z->cgroup_procs[i] = cgroups[i];
     free(lowers);
     free(cgroups);
-    z->scratch_bytes = strtoull(scratch, NULL, 10);
     return 0;
 }
 
@@ -126,7 +129,8 @@ static void zygote_main(const struct zygote *z, int ctl, const struct sock_fprog
 {
     char root[1100];
     int filt = -1;
-    int rc = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? fail("prctl dumpable") : 0;
+    /* A session of its own, as each init has: its copies are then in no group or session of the JVM's. */
+    int rc = setsid() < 0 ? fail("setsid") : 0;
     if (rc == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         rc = fail("make mounts private");
     if (rc == 0)

@@ -174,40 +174,41 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private InitChannel.InstanceFds forkFrom(Zygote zygote, String cwd, Duration lifetime) {
-        int[] namespaces = init.lend();
-        java.util.List<Integer> open = new java.util.ArrayList<>();
-        int[] in = sys.pipe();
-        int[] out = sys.pipe();
-        int[] err = sys.pipe();
-        int[] channel = sys.streamPair();
+        java.util.List<Integer> ours = new java.util.ArrayList<>(); // closed here whatever happens
+        java.util.List<Integer> theirs = new java.util.ArrayList<>(); // the instance's ends, kept on success
         boolean started = false;
         try {
+            int[] namespaces = init.lend();
+            for (int fd : namespaces) {
+                ours.add(fd);
+            }
+            int[] in = keep(sys.pipe(), ours, ours);
+            int[] out = keep(sys.pipe(), theirs, ours);
+            int[] err = keep(sys.pipe(), theirs, ours);
+            int[] channel = keep(sys.streamPair(), theirs, ours);
             java.util.List<java.nio.file.Path> files = cgroup.procsFiles();
             int[] procs = new int[files.size()];
             for (int i = 0; i < procs.length; i++) {
                 procs[i] = sys.openForWriting(files.get(i).toString());
-                open.add(procs[i]);
+                ours.add(procs[i]);
             }
             int pidfd = zygote.fork(new int[] {in[0], out[1], err[1], channel[1]}, namespaces, procs, spec, cwd);
             init.watch(pidfd, lifetime);
             started = true;
             return new InitChannel.InstanceFds(out[0], err[0], channel[0]);
         } finally {
-            for (int fd : namespaces) {
-                sys.close(fd);
-            }
-            for (int fd : open) {
-                sys.close(fd);
-            }
-            for (int fd : new int[] {in[0], in[1], out[1], err[1], channel[1]}) {
-                sys.close(fd);
-            }
+            ours.forEach(sys::close);
             if (!started) {
-                for (int fd : new int[] {out[0], err[0], channel[0]}) {
-                    sys.close(fd);
-                }
+                theirs.forEach(sys::close);
             }
         }
+    }
+
+    /** Notes a pair's first end in {@code first} and its second in {@code second}; returns the pair. */
+    private static int[] keep(int[] pair, java.util.List<Integer> first, java.util.List<Integer> second) {
+        first.add(pair[0]);
+        second.add(pair[1]);
+        return pair;
     }
 
     synchronized void instanceEnded(Instance ended) {

@@ -108,7 +108,13 @@ public final class Zygote implements AutoCloseable {
             throw failed("the zygote is gone: " + e.getMessage());
         }
         int[] received = new int[1];
-        NativeMessage m = receive(FORK_WAIT, received);
+        NativeMessage m;
+        try {
+            m = receive(FORK_WAIT, received);
+        } catch (SandboxException e) {
+            close(); // its answer may still come: a later request must never read it as its own
+            throw e;
+        }
         if (m.op() != NativeMessage.CREATED || received[0] < 0) {
             if (received[0] >= 0) {
                 sys.close(received[0]);

@@ -13,6 +13,7 @@
 #                  sandbox's mnt, ipc, uts, net, cgroup and pid namespaces, then one cgroup.procs
 #                  file opened for writing per cgroup hierarchy
 #   zygote -> JVM  R (ready, once); P pid= (the copy's host pid), fd: its pidfd; E error=
+import array  # socket's send_fds needs it: imported here, never after joining a sandbox
 import ctypes
 import gc
 import os
@@ -25,6 +26,8 @@ import traceback
 
 def flint_zygote_main(entry):
     libc = ctypes.CDLL(None, use_errno=True)
+    _check(libc, libc.prctl(4, 0, 0, 0, 0), "set not dumpable")  # PR_SET_DUMPABLE: exec reset it
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     ctl = socket.socket(fileno=3)
     with os.fdopen(4, "rb") as f:
         run_filter = f.read()  # struct sock_filter[]: the run seccomp filter every run installs
@@ -94,9 +97,11 @@ def _join(libc, ctl, fields, fds, run_filter, entry):
     for fd, kind in zip(namespaces, _NAMESPACES):
         _check(libc, libc.setns(fd, kind), f"join namespace {kind:#x}")
     _check(libc, libc.setns(mnt, 0x00020000), "join the run's mount namespace")  # root and cwd: the run's
+    # Nothing below reads a file: the mount namespace is the sandbox's now, and this process root.
     pid = os.fork()
     if pid == 0:
         ctl.close()
+        os.setsid()  # out of the zygote's process group and session: kill(0) reaches no other sandbox
         _run(libc, fields, stdio, run_filter, entry)
     pidfd = os.pidfd_open(pid)
     socket.send_fds(ctl, [_message(b"P", pid=pid)], [pidfd])
@@ -129,7 +134,7 @@ def _become_run(libc, fields, stdio, run_filter):
     """What child.c and harden.c do to a run process before its exec, in the same order."""
     for target, fd in enumerate(stdio):
         os.dup2(fd, target)  # received descriptors are all above 3: none is overwritten
-    os.closerange(4, 65536)  # the other received ones, the zygote's socket copies and pipe
+    os.closerange(4, 0x7FFFFFFF)  # the other received ones, the zygote's pipe (close_range: cheap)
     uid, gid, nofile = int(fields["uid"]), int(fields["gid"]), int(fields["nofile"])
     with open("/proc/self/oom_score_adj", "w") as f:
         f.write("0")
@@ -145,7 +150,6 @@ def _become_run(libc, fields, stdio, run_filter):
     data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: none, twice (64 bits)
     _check(libc, libc.capset(header, data), "clear capabilities")
     _check(libc, libc.prctl(47, 4, 0, 0, 0), "clear ambient capabilities")  # PR_CAP_AMBIENT_CLEAR_ALL
-    _check(libc, libc.prctl(4, 1, 0, 0, 0), "set dumpable")  # as an exec'd run is (the uid change reset it)
     resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     _check(libc, libc.prctl(38, 1, 0, 0, 0), "set no_new_privs")  # PR_SET_NO_NEW_PRIVS
@@ -155,4 +159,9 @@ def _become_run(libc, fields, stdio, run_filter):
 
     program = Program(len(run_filter) // 8, run_filter)
     _check(libc, libc.prctl(22, 2, ctypes.byref(program), 0, 0), "install seccomp filter")  # SECCOMP_MODE_FILTER
+    # Dumpable as an exec'd run is (/proc/self readable by its own uid), only now that it is
+    # filtered: until here the zygote's state was not.
+    _check(libc, libc.prctl(4, 1, 0, 0, 0), "set dumpable")
     os.chdir(fields.get("cwd") or "/")
+    if not os.getcwd().startswith("/"):  # a directory outside the root (CVE-2024-21626 class)
+        raise OSError("working directory is outside the sandbox")

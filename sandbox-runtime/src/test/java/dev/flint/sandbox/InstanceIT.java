@@ -143,6 +143,18 @@ class InstanceIT {
     }
 
     @Test
+    void aRunsKillOfItsProcessGroup_reachesNoOtherSandbox() {
+        try (Sandbox other = fx.create(); Sandbox killer = fx.create()) {
+            Instance instance = startSh(other, ECHO_LOOP);
+            assertEquals(Instance.Result.COMPLETE, instance.converse(line("one"), WAIT, new Lines(1)));
+            sh(killer, "kill -9 0"); // same uid as the other sandbox's processes: only the group protects them
+            Lines l = new Lines(1);
+            assertEquals(Instance.Result.COMPLETE, instance.converse(line("two"), WAIT, l), "outcome: " + instance.outcome());
+            assertEquals("got two\n", l.channel.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void anInstanceOverItsMemoryLimit_endsOutOfMemory() {
         try (Sandbox sandbox = fx.create(fx.spec().memoryBytes(64L << 20).scratchBytes(8L << 20).build())) {
             Instance instance = startSh(sandbox, "read -r x <&3; x=a; while true; do x=$x$x; done");

@@ -62,6 +62,8 @@ class ZygoteIT {
                 for line in channel.makefile("rb"):
                     if line == b"exit\\n":
                         sys.exit(3)
+                    if line == b"kill-group\\n":
+                        os.kill(0, signal.SIGKILL)  # its own process group: itself, nothing in another sandbox
                     if line == b"kill-all\\n":
                         try:
                             os.kill(-1, signal.SIGKILL)  # what a launcher does between activations
@@ -236,6 +238,36 @@ class ZygoteIT {
             }
             assertTrue(Files.notExists(Path.of("/proc/" + copy)), "the copy " + copy + " is reaped, not a zombie");
         }
+    }
+
+    @Test
+    void aCopysKillOfItsProcessGroup_reachesNoOtherSandbox() {
+        Sandbox a = sandbox();
+        Sandbox b = sandbox();
+        try {
+            Instance ia = a.start(zygote, "/tmp", Duration.ofMinutes(5));
+            Instance ib = b.start(zygote, "/tmp", Duration.ofMinutes(5));
+            report(ia);
+            report(ib);
+            assertEquals(Instance.Result.ENDED, ia.converse("kill-group\n".getBytes(StandardCharsets.UTF_8), WAIT, new Lines()));
+            Lines l = new Lines();
+            assertEquals(Instance.Result.COMPLETE, ib.converse("still\n".getBytes(StandardCharsets.UTF_8), WAIT, l),
+                    "the other sandbox's copy lives: " + ib.outcome());
+            assertEquals("echo still\n", l.text());
+            assertTrue(zygote.alive(), "and so does the zygote");
+        } finally {
+            a.destroy();
+            b.destroy();
+        }
+    }
+
+    @Test
+    void theZygote_dumpsNoCore_andSharesNoWritableMappingWithItsCopies() throws IOException {
+        String limits = Files.readString(Path.of("/proc/" + zygote.pid() + "/limits"));
+        assertTrue(limits.lines().anyMatch(l -> l.startsWith("Max core file size") && l.contains(" 0 ")), limits);
+        List<String> shared = Files.readAllLines(Path.of("/proc/" + zygote.pid() + "/maps")).stream()
+                .filter(l -> l.split("\\s+")[1].equals("rw-s")).toList();
+        assertEquals(List.of(), shared, "a shared writable mapping would be shared by every copy");
     }
 
     @Test
