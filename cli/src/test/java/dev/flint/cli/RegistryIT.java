@@ -116,6 +116,23 @@ class RegistryIT {
     }
 
     @Test
+    void aPushCutOffInTheMiddleOfABlob_resumesWhereTheRegistryStopped_andSkopeoReadsTheImage() throws IOException {
+        try (CuttingProxy proxy = new CuttingProxy(openPort, 300_000)) {
+            String via = "127.0.0.1:" + proxy.port() + "/flint/resumed:1";
+            List<String> progress = new ArrayList<>();
+            dev.flint.images.LayerDigest digest = Registries.push(ImageStore.open(Path.of(store)), ImageRef.parse("flint/busybox"),
+                    ImageRef.parse(via), Registries.Options.anonymous().withChunkBytes(256 * 1024), progress::add);
+            assertTrue(proxy.cut(), "the connection was cut during the layer's upload: " + progress);
+            JsonNode inspect = JSON.readTree(sh("skopeo", "inspect", "--tls-verify=false",
+                    "docker://127.0.0.1:" + openPort + "/flint/resumed:1"));
+            assertEquals(digest.toString(), inspect.path("Digest").asText());
+            Path copy = tmp.resolve("resumed-copy");
+            sh("skopeo", "copy", "--src-tls-verify=false", "docker://127.0.0.1:" + openPort + "/flint/resumed:1",
+                    "oci:" + copy + ":x"); // skopeo checks every blob's digest on the way
+        }
+    }
+
+    @Test
     void whatSkopeoPushes_flintPullsIntoAnEmptyStore_andRuns() throws IOException {
         Path layout = tmp.resolve("exported");
         Result exported = ImageCliIT.flint("image", "export", "flint/busybox", layout.toString(), "--store", store);

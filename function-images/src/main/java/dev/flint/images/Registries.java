@@ -53,8 +53,28 @@ public final class Registries {
     private Registries() {
     }
 
-    /** Credentials and transport. {@code userPass} is {@code USER:PASS} or null (anonymous). */
-    public record Options(String userPass, boolean insecure) {
+    /**
+     * Credentials and transport. {@code userPass} is {@code USER:PASS} or null (anonymous);
+     * {@code chunkBytes} the size of each PATCH of a blob upload, the most a dropped connection
+     * makes a push send again ({@link #DEFAULT_CHUNK_BYTES}).
+     */
+    public record Options(String userPass, boolean insecure, long chunkBytes) {
+        public static final long DEFAULT_CHUNK_BYTES = 16L << 20;
+
+        public Options {
+            if (chunkBytes < 1 || chunkBytes > (1L << 30)) {
+                throw new ImageException("upload chunk size must be 1 byte to 1 GiB, got " + chunkBytes, "use the default");
+            }
+        }
+
+        public Options(String userPass, boolean insecure) {
+            this(userPass, insecure, DEFAULT_CHUNK_BYTES);
+        }
+
+        public Options withChunkBytes(long bytes) {
+            return new Options(userPass, insecure, bytes);
+        }
+
         public static Options anonymous() {
             return new Options(null, false);
         }
@@ -67,6 +87,11 @@ public final class Registries {
             }
             return new Options(u == null || u.isEmpty() ? null : u, insecure);
         }
+    }
+
+    /** {@link Client#rangeEnd}, for tests. */
+    static long rangeEndForTest(String range) {
+        return Client.rangeEnd(range);
     }
 
     /** Pulls {@code ref} into the store and tags it as {@code ref}. */
@@ -262,28 +287,125 @@ public final class Registries {
             return true;
         }
 
+        /**
+         * Uploads a blob in PATCHes of {@code chunkBytes} and a closing PUT with its digest. When a
+         * PATCH fails on the way (a dropped connection, a 5xx), the upload resumes from what the
+         * registry says it has (a GET of the upload's URL: its Range), at most
+         * {@value #MAX_RESUMES} times; a registry that lost the session (404, 416) gets a new one.
+         */
+        private static final int MAX_RESUMES = 3;
+
         void upload(LayerDigest d, Path file, long size) {
+            String what = "upload of " + d;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                URI location = startUpload(what);
+                long sent = 0;
+                int resumes = 0;
+                while (sent < size) {
+                    byte[] chunk = readChunk(ch, sent, (int) Math.min(options.chunkBytes(), size - sent));
+                    HttpResponse<InputStream> r = null;
+                    try {
+                        r = send(HttpRequest.newBuilder(location).header("Content-Type", "application/octet-stream")
+                                .header("Content-Range", sent + "-" + (sent + chunk.length - 1))
+                                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk)), what);
+                        drain(r);
+                    } catch (ImageException.RegistryFailed e) {
+                        if (!(e.getCause() instanceof IOException)) {
+                            throw e;
+                        }
+                    }
+                    if (r != null && r.statusCode() == 202) {
+                        location = next(r, location, what);
+                        sent += chunk.length;
+                        continue;
+                    }
+                    if (r != null && r.statusCode() < 500 && r.statusCode() != 404 && r.statusCode() != 416) {
+                        throw failed(r, what);
+                    }
+                    if (++resumes > MAX_RESUMES) {
+                        throw new ImageException.RegistryFailed(what + " to " + registry + " failed " + resumes
+                                + " times at byte " + sent + " of " + size, r == null ? 0 : r.statusCode(),
+                                "check the registry and the network, then push again: blobs it has are skipped");
+                    }
+                    Resumed at = r != null && r.statusCode() == 416 ? null : resume(location, what);
+                    if (at == null) { // the registry lost the session or our place in it: start over
+                        location = startUpload(what);
+                        sent = 0;
+                    } else {
+                        location = at.location();
+                        sent = at.bytes();
+                    }
+                }
+                String sep = location.toString().contains("?") ? "&" : "?";
+                URI put = URI.create(location + sep + "digest=" + URLEncoder.encode(d.toString(), StandardCharsets.UTF_8));
+                HttpResponse<InputStream> r = send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
+                        .PUT(HttpRequest.BodyPublishers.noBody()), what);
+                drain(r);
+                if (r.statusCode() != 201) {
+                    throw failed(r, what);
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new ImageException.Corrupt(d, "blob missing from the store", "rebuild or re-import the image");
+            } catch (IOException e) {
+                throw new ImageException.RegistryFailed("cannot read blob " + d + " from the store: " + e, 0,
+                        "check the store's disk");
+            }
+        }
+
+        private URI startUpload(String what) {
             HttpResponse<InputStream> start = send(HttpRequest.newBuilder(URI.create(base + "/blobs/uploads/"))
-                    .POST(HttpRequest.BodyPublishers.noBody()), "upload of " + d);
+                    .POST(HttpRequest.BodyPublishers.noBody()), what);
             drain(start);
             if (start.statusCode() != 202) {
-                throw failed(start, "upload of " + d);
+                throw failed(start, what);
             }
-            String location = start.headers().firstValue("Location").orElseThrow(() -> failed(start, "upload of " + d + " (no Location)"));
-            URI uri = start.uri().resolve(location);
-            String sep = uri.toString().contains("?") ? "&" : "?";
-            URI put = URI.create(uri + sep + "digest=" + URLEncoder.encode(d.toString(), StandardCharsets.UTF_8));
-            HttpResponse<InputStream> r;
-            try {
-                r = send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
-                        .PUT(HttpRequest.BodyPublishers.ofFile(file)), "upload of " + d);
-            } catch (java.io.FileNotFoundException e) {
-                throw new ImageException.Corrupt(d, "blob missing from the store", "rebuild or re-import the image");
-            }
+            return next(start, start.uri(), what);
+        }
+
+        private URI next(HttpResponse<InputStream> r, URI current, String what) {
+            String location = r.headers().firstValue("Location").orElseThrow(() -> failed(r, what + " (no Location)"));
+            return current.resolve(location);
+        }
+
+        /** Where an upload goes on, and how much of it the registry has. */
+        private record Resumed(URI location, long bytes) {}
+
+        /** What the registry has of an upload (a GET of its URL), or null when it no longer knows it. */
+        private Resumed resume(URI location, String what) {
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(location).GET(), what + " (status)");
             drain(r);
-            if (r.statusCode() != 201) {
-                throw failed(r, "upload of " + d);
+            if (r.statusCode() == 404) {
+                return null;
             }
+            if (r.statusCode() != 204 && r.statusCode() != 200) {
+                throw failed(r, what + " (status)");
+            }
+            URI next = r.headers().firstValue("Location").map(location::resolve).orElse(location);
+            return new Resumed(next, rangeEnd(r.headers().firstValue("Range").orElse("0-0")));
+        }
+
+        /**
+         * Bytes received by a registry's {@code Range: 0-END}, END inclusive. "0-0" is ambiguous
+         * (nothing or one byte, as Docker's registry writes both): taken as nothing, so that byte
+         * is sent again and a registry that had it answers 416, which starts a new session.
+         */
+        static long rangeEnd(String range) {
+            Matcher m = Pattern.compile("(?:bytes=)?0-(\\d+)").matcher(range.trim());
+            if (!m.matches()) {
+                return 0;
+            }
+            long end = Long.parseLong(m.group(1));
+            return end == 0 ? 0 : end + 1;
+        }
+
+        private static byte[] readChunk(java.nio.channels.FileChannel ch, long at, int length) throws IOException {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(length);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, at + buf.position()) < 0) {
+                    throw new IOException("blob shorter than its manifest says");
+                }
+            }
+            return buf.array();
         }
 
         void putManifest(String tag, byte[] manifest) {

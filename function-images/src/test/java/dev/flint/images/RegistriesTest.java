@@ -2,6 +2,7 @@ package dev.flint.images;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,11 @@ class RegistriesTest {
     private final AtomicInteger uploads = new AtomicInteger();
     private final AtomicInteger blobGets = new AtomicInteger();
     private volatile String tamper;
+    /** Upload sessions: what each has received so far. */
+    private final Map<String, java.io.ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
+    /** PATCHes to fail by keeping half the chunk and dropping the connection without an answer. */
+    private final AtomicInteger dropPatches = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong patchedBytes = new java.util.concurrent.atomic.AtomicLong();
     private String host;
 
     @BeforeEach
@@ -83,13 +89,12 @@ class RegistriesTest {
         }
         String rest = path.substring(prefix.length());
         if (rest.equals("blobs/uploads/") && method.equals("POST")) {
-            ex.getResponseHeaders().add("Location", "/v2/team/app/blobs/uploads/u" + uploads.incrementAndGet());
+            String id = "u" + uploads.incrementAndGet();
+            sessions.put(id, new java.io.ByteArrayOutputStream());
+            ex.getResponseHeaders().add("Location", "/v2/team/app/blobs/uploads/" + id);
             reply(ex, 202, new byte[0]);
-        } else if (rest.startsWith("blobs/uploads/") && method.equals("PUT")) {
-            String digest = ex.getRequestURI().getQuery().replace("digest=", "").replace("%3A", ":");
-            assertEquals(digest, LayerDigest.of(body).toString());
-            blobs.put(digest, body);
-            reply(ex, 201, new byte[0]);
+        } else if (rest.startsWith("blobs/uploads/")) {
+            upload(ex, rest.substring("blobs/uploads/".length()), method, body);
         } else if (rest.startsWith("blobs/")) {
             String d = rest.substring("blobs/".length());
             byte[] b = blobs.get(d);
@@ -122,6 +127,82 @@ class RegistriesTest {
         } else {
             reply(ex, 404, new byte[0]);
         }
+    }
+
+    /** The distribution API's chunked upload: PATCH with Content-Range, GET for the status, PUT with the digest. */
+    private void upload(HttpExchange ex, String id, String method, byte[] body) throws IOException {
+        java.io.ByteArrayOutputStream got = sessions.get(id);
+        if (got == null) {
+            reply(ex, 404, new byte[0]);
+            return;
+        }
+        switch (method) {
+            case "PATCH" -> {
+                String[] range = ex.getRequestHeaders().getFirst("Content-Range").split("-");
+                if (Long.parseLong(range[0]) != got.size() || Long.parseLong(range[1]) - Long.parseLong(range[0]) + 1 != body.length) {
+                    reply(ex, 416, new byte[0]);
+                    return;
+                }
+                if (dropPatches.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    got.write(body, 0, body.length / 2);
+                    throw new IOException("dropped on purpose"); // the server closes the connection unanswered
+                }
+                got.write(body, 0, body.length);
+                patchedBytes.addAndGet(body.length);
+                ex.getResponseHeaders().add("Location", "/v2/team/app/blobs/uploads/" + id);
+                ex.getResponseHeaders().add("Range", "0-" + Math.max(0, got.size() - 1));
+                reply(ex, 202, new byte[0]);
+            }
+            case "GET" -> {
+                ex.getResponseHeaders().add("Range", "0-" + Math.max(0, got.size() - 1));
+                ex.getResponseHeaders().add("Location", "/v2/team/app/blobs/uploads/" + id);
+                reply(ex, 204, new byte[0]);
+            }
+            case "PUT" -> {
+                got.write(body, 0, body.length);
+                byte[] blob = got.toByteArray();
+                String digest = ex.getRequestURI().getQuery().replace("digest=", "").replace("%3A", ":");
+                if (!digest.equals(LayerDigest.of(blob).toString())) {
+                    reply(ex, 400, "{\"errors\":[{\"code\":\"DIGEST_INVALID\"}]}".getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+                blobs.put(digest, blob);
+                sessions.remove(id);
+                reply(ex, 201, new byte[0]);
+            }
+            default -> reply(ex, 405, new byte[0]);
+        }
+    }
+
+    @Test
+    void aDroppedConnection_midUpload_resumesFromWhatTheRegistryHas() throws IOException {
+        ImageStore store = ImageStore.open(tmp.resolve("src"));
+        byte[] big = new byte[300_000];
+        new java.util.Random(7).nextBytes(big);
+        Layer layer = store.importLayer(new ByteArrayInputStream(TestLayers.tar(tmp.resolve("big"), Map.of("data.bin", new String(big, StandardCharsets.ISO_8859_1)))), null);
+        Image img = store.commit(ImageRef.parse("team/app:big"), CONFIG, List.of(layer));
+        dropPatches.set(2); // the first two PATCHes are cut off half-way
+        Registries.Options creds = new Registries.Options(USER_PASS, false).withChunkBytes(64 * 1024);
+        Registries.push(store, img.ref(), ImageRef.parse(host + "/team/app:big"), creds, Progress.none());
+        assertEquals(0, dropPatches.get());
+        byte[] stored = blobs.get(layer.digest().toString());
+        assertNotNull(stored, "the layer arrived whole (its digest checked by the registry)");
+        assertEquals(layer.size(), stored.length);
+        assertTrue(patchedBytes.get() < layer.size() + 64 * 1024,
+                "resumed, not restarted: " + patchedBytes.get() + " bytes in whole PATCHes for " + layer.size());
+        assertEquals(2, uploads.get(), "one session per blob (layer and config), the layer's resumed in place");
+    }
+
+    @Test
+    void chunkSizeIsChecked() {
+        assertThrows(ImageException.class, () -> new Registries.Options(null, false, 0));
+    }
+
+    @Test
+    void aRegistryRangeHeader_givesTheBytesItHas() {
+        assertEquals(0, Registries.rangeEndForTest("0-0"));
+        assertEquals(100, Registries.rangeEndForTest("0-99"));
+        assertEquals(0, Registries.rangeEndForTest("nonsense"));
     }
 
     private static byte[] damaged(byte[] b) {
