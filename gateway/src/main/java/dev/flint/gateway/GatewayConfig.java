@@ -118,6 +118,10 @@ public interface GatewayConfig {
         /** Whether to make stem cells of the base images at start. */
         @WithDefault("true")
         boolean prewarm();
+
+        /** Whether Python interpreters are forked from a per-image zygote (ADR 0015) or each started in its sandbox. */
+        @WithDefault("true")
+        boolean pythonZygote();
     }
 
     /** How many activation records are kept (docs/gateway.md, "Activation retention"). */

@@ -73,7 +73,8 @@ public class Platform {
                     .withStateDir(config.sandboxStatePath())
                     .withCgroupParent(config.sandbox().cgroupParent()));
             invoker = Invoker.start(runtime, InvokerConfig.defaults(ImageLayers.of(python))
-                    .withQueueBound(config.invoke().queueBound()), meters);
+                    .withQueueBound(config.invoke().queueBound())
+                    .withPythonZygote(config.invoke().pythonZygote()), meters);
             if (config.invoke().prewarm()) {
                 invoker.prewarm(ImageLayers.of(busybox));
                 invoker.prewarm(ImageLayers.of(python));
