@@ -211,6 +211,17 @@ static void reply_failed_run(const char *error)
     msg_send(ctl, out);
 }
 
+/* The next run's process with its fresh root, made now when it was not made ahead; false when it
+ * could not be (run.prep_error says why). */
+static bool prepare_run(void)
+{
+    if (!run.child)
+        fork_child();
+    if (run.child && !run.rooted)
+        build_root();
+    return run.child != 0;
+}
+
 static void set_timer(const struct msg *req)
 {
     const char *t = msg_get(req, "timeout_ms");
@@ -255,11 +266,7 @@ static void start_run(struct msg *req)
     }
     if (run.lent)
         forget_child(); /* lent but never taken: this run gets a process of its own */
-    if (!run.child)
-        fork_child();
-    if (run.child && !run.rooted)
-        build_root(); /* the fresh root, made on the request */
-    if (!run.child) {
+    if (!prepare_run()) {
         msg_close_fds(req);
         reply_failed_run(run.prep_error);
         return;
@@ -366,11 +373,7 @@ static void lend(void)
         send_error(ctl, g_err);
         return;
     }
-    if (!run.child)
-        fork_child();
-    if (run.child && !run.rooted)
-        build_root();
-    if (!run.child) {
+    if (!prepare_run()) {
         send_error(ctl, run.prep_error);
         return;
     }

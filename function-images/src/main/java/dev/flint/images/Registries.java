@@ -49,6 +49,8 @@ public final class Registries {
             "application/vnd.docker.distribution.manifest.list.v2+json");
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final long MAX_JSON = 16 << 20;
+    /** A registry's answer to how much of an upload it has: {@code 0-END}, END inclusive. */
+    private static final Pattern RANGE = Pattern.compile("(?:bytes=)?0-(\\d+)");
 
     private Registries() {
     }
@@ -89,9 +91,18 @@ public final class Registries {
         }
     }
 
-    /** {@link Client#rangeEnd}, for tests. */
-    static long rangeEndForTest(String range) {
-        return Client.rangeEnd(range);
+    /**
+     * Bytes received by a registry's {@code Range: 0-END}, END inclusive. "0-0" is ambiguous
+     * (nothing or one byte, as Docker's registry writes both): taken as nothing, so that byte
+     * is sent again and a registry that had it answers 416, which starts a new session.
+     */
+    static long rangeEnd(String range) {
+        Matcher m = RANGE.matcher(range.trim());
+        if (!m.matches()) {
+            return 0;
+        }
+        long end = Long.parseLong(m.group(1));
+        return end == 0 ? 0 : end + 1;
     }
 
     /** Pulls {@code ref} into the store and tags it as {@code ref}. */
@@ -382,20 +393,6 @@ public final class Registries {
             }
             URI next = r.headers().firstValue("Location").map(location::resolve).orElse(location);
             return new Resumed(next, rangeEnd(r.headers().firstValue("Range").orElse("0-0")));
-        }
-
-        /**
-         * Bytes received by a registry's {@code Range: 0-END}, END inclusive. "0-0" is ambiguous
-         * (nothing or one byte, as Docker's registry writes both): taken as nothing, so that byte
-         * is sent again and a registry that had it answers 416, which starts a new session.
-         */
-        static long rangeEnd(String range) {
-            Matcher m = Pattern.compile("(?:bytes=)?0-(\\d+)").matcher(range.trim());
-            if (!m.matches()) {
-                return 0;
-            }
-            long end = Long.parseLong(m.group(1));
-            return end == 0 ? 0 : end + 1;
         }
 
         private static byte[] readChunk(java.nio.channels.FileChannel ch, long at, int length) throws IOException {

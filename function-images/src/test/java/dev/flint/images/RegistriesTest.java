@@ -200,9 +200,9 @@ class RegistriesTest {
 
     @Test
     void aRegistryRangeHeader_givesTheBytesItHas() {
-        assertEquals(0, Registries.rangeEndForTest("0-0"));
-        assertEquals(100, Registries.rangeEndForTest("0-99"));
-        assertEquals(0, Registries.rangeEndForTest("nonsense"));
+        assertEquals(0, Registries.rangeEnd("0-0"));
+        assertEquals(100, Registries.rangeEnd("0-99"));
+        assertEquals(0, Registries.rangeEnd("nonsense"));
     }
 
     private static byte[] damaged(byte[] b) {

@@ -159,7 +159,7 @@ public final class Sandbox implements AutoCloseable {
      */
     public synchronized Instance start(Zygote zygote, String cwd, Duration lifetime) {
         checkIdle();
-        if (spec.userNamespaceBase() != 0 || !spec.capabilities().isEmpty()) {
+        if (!takesZygoteCopies()) {
             throw new SandboxException.InvalidSpec("zygote",
                     "a zygote's copy joins only sandboxes without a user namespace and capabilities",
                     "start the process with start(ProcessSpec) instead");
@@ -171,6 +171,14 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         }
         return instance;
+    }
+
+    /**
+     * Whether {@link #start(Zygote, String, Duration)} may be used: no user namespace, and runs keep
+     * no capabilities (what a copy gives up is fixed).
+     */
+    public boolean takesZygoteCopies() {
+        return spec.userNamespaceBase() == 0 && spec.capabilities().isEmpty();
     }
 
     private InitChannel.InstanceFds forkFrom(Zygote zygote, String cwd, Duration lifetime) {

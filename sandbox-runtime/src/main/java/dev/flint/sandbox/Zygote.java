@@ -132,11 +132,14 @@ public final class Zygote implements AutoCloseable {
         }
         Syscalls.Received r = sys.receive(control, buffer);
         int[] fds = r.fds();
+        int kept = fd != null && fds.length == 1 ? fds[0] : -1;
         if (fd != null) {
-            fd[0] = fds.length == 1 ? fds[0] : -1;
+            fd[0] = kept;
         }
-        for (int f : fd != null && fds.length == 1 ? new int[0] : fds) {
-            sys.close(f);
+        for (int f : fds) {
+            if (f != kept) {
+                sys.close(f);
+            }
         }
         if (r.length() == 0) {
             throw failed("the zygote exited (its stderr is the server's)");

@@ -128,8 +128,7 @@ public final class PythonLauncher implements AutoCloseable {
     /** The zygote for a sandbox of its image, started if need be; null when there is none. */
     private synchronized Zygote zygoteFor(Sandbox sandbox) {
         if (zygoteImage == null || zygoteFailures >= ZYGOTE_ATTEMPTS
-                || !sandbox.spec().layers().equals(zygoteImage.dirs())
-                || sandbox.spec().userNamespaceBase() != 0 || !sandbox.spec().capabilities().isEmpty()) {
+                || !sandbox.spec().layers().equals(zygoteImage.dirs()) || !sandbox.takesZygoteCopies()) {
             return null;
         }
         if (zygote != null && zygote.alive()) {

@@ -58,19 +58,42 @@ public final class InitChannel implements AutoCloseable {
         }
     }
 
-    private NativeMessage receive(Duration timeout) {
+    /** A message from init and the descriptors that came with it, which are the caller's. */
+    private record Reply(NativeMessage message, int[] fds) {}
+
+    /** The next message from init, or null when none came within {@code timeout}. */
+    private Reply await(Duration timeout) {
         short[] revents = new short[1];
         if (sys.poll(new int[] {control}, new short[] {Syscalls.POLLIN}, revents, (int) timeout.toMillis()) == 0) {
             return null;
         }
         Syscalls.Received r = sys.receive(control, buffer);
-        for (int fd : r.fds()) {
-            sys.close(fd);
-        }
         if (r.length() == 0) {
+            closeAll(r.fds());
             throw new SandboxException.Failed("the sandbox's init exited", "destroy the sandbox and create a new one");
         }
-        return NativeMessage.decode(buffer, r.length());
+        return new Reply(NativeMessage.decode(buffer, r.length()), r.fds());
+    }
+
+    /** {@link #await} without descriptors (any that came are closed). */
+    private NativeMessage receive(Duration timeout) {
+        Reply r = await(timeout);
+        if (r == null) {
+            return null;
+        }
+        closeAll(r.fds());
+        return r.message();
+    }
+
+    /** Sends a request to init; the descriptors stay the caller's. A dead init is a {@link SandboxException.Failed}. */
+    private void send(NativeMessage request, int... fds) {
+        byte[] data = request.encode();
+        try {
+            sys.send(control, data, data.length, fds);
+        } catch (SyscallException e) {
+            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
+                    "destroy the sandbox and create a new one", e);
+        }
     }
 
     /**
@@ -107,12 +130,8 @@ public final class InitChannel implements AutoCloseable {
      * skipped by the run's own wait.
      */
     public void sendAttach(int tree, String path) {
-        byte[] request = NativeMessage.builder(NativeMessage.ATTACH).put("path", path).build().encode();
         try {
-            sys.send(control, request, request.length, tree);
-        } catch (SyscallException e) {
-            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
-                    "destroy the sandbox and create a new one", e);
+            send(NativeMessage.builder(NativeMessage.ATTACH).put("path", path).build(), tree);
         } finally {
             sys.close(tree);
         }
@@ -130,13 +149,11 @@ public final class InitChannel implements AutoCloseable {
         int[] out = sys.pipe();
         int[] err = sys.pipe();
         int[] channel = sys.streamPair();
-        byte[] request = execRequest(spec).encode();
         try {
-            sys.send(control, request, request.length, in[0], out[1], err[1], channel[1]);
-        } catch (SyscallException e) {
+            send(execRequest(spec), in[0], out[1], err[1], channel[1]);
+        } catch (SandboxException e) {
             closeAll(out[0], err[0], channel[0]);
-            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
-                    "destroy the sandbox and create a new one", e);
+            throw e;
         } finally {
             closeAll(in[0], in[1], out[1], err[1], channel[1]);
         }
@@ -148,22 +165,12 @@ public final class InitChannel implements AutoCloseable {
      * (the run's fresh root), ipc, uts, net, cgroup, pid. The caller closes them.
      */
     public int[] lend() {
-        byte[] request = NativeMessage.builder(NativeMessage.LEND).build().encode();
-        try {
-            sys.send(control, request, request.length);
-        } catch (SyscallException e) {
-            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
-                    "destroy the sandbox and create a new one", e);
-        }
-        short[] revents = new short[1];
-        if (sys.poll(new int[] {control}, new short[] {Syscalls.POLLIN}, revents, (int) GRACE.toMillis()) == 0) {
+        send(NativeMessage.builder(NativeMessage.LEND).build());
+        Reply r = await(GRACE);
+        if (r == null) {
             throw new SandboxException.Failed("the sandbox's init did not lend its namespaces", "the sandbox is broken: destroy it");
         }
-        Syscalls.Received r = sys.receive(control, buffer);
-        if (r.length() == 0) {
-            throw new SandboxException.Failed("the sandbox's init exited", "destroy the sandbox and create a new one");
-        }
-        NativeMessage m = NativeMessage.decode(buffer, r.length());
+        NativeMessage m = r.message();
         if (m.op() != NativeMessage.LENT || r.fds().length != 6) {
             closeAll(r.fds());
             String error = m.get("error").orElse(m.toString());
@@ -178,16 +185,8 @@ public final class InitChannel implements AutoCloseable {
      * as for {@link #start}.
      */
     public void watch(int pidfd, Duration lifetime) {
-        byte[] request = NativeMessage.builder(NativeMessage.EXEC)
-                .put("timeout_ms", lifetime.toMillis())
-                .put("watch", 1)
-                .build()
-                .encode();
         try {
-            sys.send(control, request, request.length, pidfd);
-        } catch (SyscallException e) {
-            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
-                    "destroy the sandbox and create a new one", e);
+            send(NativeMessage.builder(NativeMessage.EXEC).put("timeout_ms", lifetime.toMillis()).put("watch", 1).build(), pidfd);
         } finally {
             sys.close(pidfd);
         }
@@ -227,13 +226,11 @@ public final class InitChannel implements AutoCloseable {
         int[] out = sys.pipe();
         int[] err = sys.pipe();
         long start = System.nanoTime();
-        byte[] request = execRequest(spec).encode();
         try {
-            sys.send(control, request, request.length, in[0], out[1], err[1]);
-        } catch (SyscallException e) {
+            send(execRequest(spec), in[0], out[1], err[1]);
+        } catch (SandboxException e) {
             closeAll(in[1], out[0], err[0]);
-            throw new SandboxException.Failed("the sandbox's init is gone: " + e.getMessage(),
-                    "destroy the sandbox and create a new one", e);
+            throw e;
         } finally {
             closeAll(in[0], out[1], err[1]);
         }
