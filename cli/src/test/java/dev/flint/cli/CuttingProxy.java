@@ -11,19 +11,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback TCP proxy in front of a server that cuts the connection it is forwarding once, when
- * the bytes sent towards the server pass a threshold (a dropped connection in the middle of an
- * upload); everything before and after goes through untouched.
+ * the bytes sent one way pass a threshold (a dropped connection in the middle of an upload, or of a
+ * download); everything before and after goes through untouched.
  */
 final class CuttingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int target;
     private final long cutAfter;
+    private final boolean cutTowardsServer;
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicBoolean cut = new AtomicBoolean();
 
-    CuttingProxy(int targetPort, long cutAfterBytes) throws IOException {
+    /** Cuts once {@code cutAfterBytes} went to the server ({@code towardsServer}) or to the client. */
+    CuttingProxy(int targetPort, long cutAfterBytes, boolean towardsServer) throws IOException {
         this.target = targetPort;
         this.cutAfter = cutAfterBytes;
+        this.cutTowardsServer = towardsServer;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread accept = new Thread(this::acceptLoop, "cutting-proxy");
         accept.setDaemon(true);
@@ -53,11 +56,12 @@ final class CuttingProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to, boolean towardsServer) {
+        boolean cutting = towardsServer == cutTowardsServer;
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buf)) > 0; ) {
-                    if (towardsServer && !cut.get() && forwarded.addAndGet(n) > cutAfter && cut.compareAndSet(false, true)) {
+                    if (cutting && !cut.get() && forwarded.addAndGet(n) > cutAfter && cut.compareAndSet(false, true)) {
                         out.write(buf, 0, n / 2); // part of it arrives, then the line goes dead
                         out.flush();
                         from.close();

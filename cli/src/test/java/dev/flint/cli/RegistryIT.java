@@ -117,7 +117,7 @@ class RegistryIT {
 
     @Test
     void aPushCutOffInTheMiddleOfABlob_resumesWhereTheRegistryStopped_andSkopeoReadsTheImage() throws IOException {
-        try (CuttingProxy proxy = new CuttingProxy(openPort, 300_000)) {
+        try (CuttingProxy proxy = new CuttingProxy(openPort, 300_000, true)) {
             String via = "127.0.0.1:" + proxy.port() + "/flint/resumed:1";
             List<String> progress = new ArrayList<>();
             dev.flint.images.LayerDigest digest = Registries.push(ImageStore.open(Path.of(store)), ImageRef.parse("flint/busybox"),
@@ -154,6 +154,28 @@ class RegistryIT {
         Result again = ImageCliIT.flint("image", "pull", ref, "--store", empty);
         assertEquals(0, again.status(), again.err());
         assertTrue(again.err().contains("already in the store"), again.err());
+    }
+
+    @Test
+    void aPullCutOffInTheMiddleOfALayer_resumesWithARange_andRuns() throws IOException {
+        String ref = "127.0.0.1:" + openPort + "/flint/cut-pull:1";
+        Result pushed = ImageCliIT.flint("image", "push", "--from", "flint/busybox", ref, "--store", store);
+        assertEquals(0, pushed.status(), pushed.err());
+        String empty = tmp.resolve("cut-pull-store").toString();
+        try (CuttingProxy proxy = new CuttingProxy(openPort, 400_000, false)) {
+            String via = "127.0.0.1:" + proxy.port() + "/flint/cut-pull:1";
+            Result pulled = ImageCliIT.flint("image", "pull", via, "--store", empty);
+            assertEquals(0, pulled.status(), pulled.err());
+            assertTrue(proxy.cut(), "the connection was cut during the layer's download: " + pulled.err());
+            assertTrue(pulled.err().contains("broke off at byte"), pulled.err());
+            assertEquals(pushed.out().strip().split(" ")[1], pulled.out().strip().split(" ")[1], "the same manifest");
+            Result run = run(empty, via, "sh", "-c", "echo whole");
+            assertEquals(0, run.status(), run.err());
+            assertEquals("whole\n", run.out());
+            try (java.util.stream.Stream<Path> left = Files.list(Path.of(empty, "tmp"))) {
+                assertEquals(List.of(), left.toList(), "no partial download left");
+            }
+        }
     }
 
     @Test

@@ -331,6 +331,16 @@ public final class ImageStore {
         return paths.newTemp(what);
     }
 
+    /** Where a pull collects blob {@code d} until it is whole; an interrupted pull leaves it for the next. */
+    Path partialDownload(LayerDigest d) {
+        return paths.partialDownload(d);
+    }
+
+    /** Keeps other pulls of blob {@code d} (in this JVM and others) off its partial download. */
+    Lease downloadLock(LayerDigest d) {
+        return locks.digest(d)::close;
+    }
+
     /** The limits a layer is unpacked with, which also bound an archive being imported. */
     LayerLimits limits() {
         return limits;

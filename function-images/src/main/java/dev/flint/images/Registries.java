@@ -50,6 +50,7 @@ public final class Registries {
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final long MAX_JSON = 16 << 20;
     /** A registry's answer to how much of an upload it has: {@code 0-END}, END inclusive. */
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-");
     private static final Pattern RANGE = Pattern.compile("(?:bytes=)?0-(\\d+)");
 
     private Registries() {
@@ -152,19 +153,16 @@ public final class Registries {
                     }
                     how = "already in the store";
                 } else {
-                    Path tmp = store.newTemp("pull");
-                    try {
-                        Files.createDirectories(tmp.getParent());
-                        c.blobToFile(blob, tmp);
-                        try (InputStream in = Files.newInputStream(tmp)) {
-                            layers.add(store.importLayer(in, diffId));
-                        }
-                        how = "pulled " + Files.size(tmp) + " bytes";
+                    String layer = ref + ": layer " + (i + 1) + "/" + layerDescs.size() + " " + diffId.shortHex();
+                    Path whole = download(store, c, blob, l.path("size").asLong(-1), layer, progress);
+                    try (InputStream in = Files.newInputStream(whole)) {
+                        layers.add(store.importLayer(in, diffId));
+                        how = "pulled " + Files.size(whole) + " bytes";
                     } catch (IOException e) {
-                        throw new ImageException.StoreFailed("cannot write layer", tmp, e);
+                        throw new ImageException.StoreFailed("cannot read downloaded layer", whole, e);
                     } finally {
                         try {
-                            Files.deleteIfExists(tmp);
+                            Files.deleteIfExists(whole);
                         } catch (IOException e) {
                             // prune clears tmp/
                         }
@@ -176,6 +174,27 @@ public final class Registries {
             Image img = store.commit(ref, config, layers);
             progress.report(ref + ": " + img.digest());
             return img;
+        }
+    }
+
+    /**
+     * Downloads blob {@code d} into the store's partial download for it, resuming what an earlier,
+     * interrupted pull left there, and moves the whole, checked file to a fresh temporary name (so a
+     * concurrent pull of the same blob never reads it half-imported); the caller deletes it.
+     */
+    private static Path download(ImageStore store, Client c, LayerDigest d, long size, String what, Progress progress) {
+        if (size <= 0) {
+            throw new ImageException("manifest gives layer " + d + " no size", "the registry holds a damaged image");
+        }
+        Path partial = store.partialDownload(d);
+        try (ImageStore.Lease one = store.downloadLock(d)) {
+            Files.createDirectories(partial.getParent());
+            c.blobToFile(d, size, partial, line -> progress.report(what + ": " + line));
+            Path whole = store.newTemp("pull");
+            Files.move(partial, whole, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return whole;
+        } catch (IOException e) {
+            throw new ImageException.StoreFailed("cannot write layer", partial, e);
         }
     }
 
@@ -273,19 +292,128 @@ public final class Registries {
             return b;
         }
 
-        /** Downloads a blob to {@code file} while hashing it; a different digest is a {@link ImageException.DigestMismatch}. */
-        void blobToFile(LayerDigest d, Path file) throws IOException {
-            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(base + "/blobs/" + d)).GET(), "blob " + d);
-            expectOk(r, "blob " + d);
+        /** How often a long download reports how far it got. */
+        private static final long REPORT_EVERY = 16L << 20;
+
+        /**
+         * Downloads blob {@code d} of {@code size} bytes (as its descriptor says) into {@code partial},
+         * appending to what is there already: the request asks for the rest with a Range header. A
+         * connection dropped on the way or a 5xx resumes the same way, at most {@value #MAX_RESUMES}
+         * times; a registry that ignores Range (200) sends it all again. What arrived stays in
+         * {@code partial} when this gives up, for the next pull. More bytes than {@code size} is an
+         * error, and a finished file with another digest is a {@link ImageException.DigestMismatch}
+         * (and is deleted).
+         */
+        void blobToFile(LayerDigest d, long size, Path partial, Progress progress) throws IOException {
+            String what = "blob " + d;
             MessageDigest md = LayerDigest.sha256();
-            try (InputStream in = new DigestInputStream(r.body(), md); OutputStream out = Files.newOutputStream(file)) {
-                in.transferTo(out);
+            long have = hashKept(partial, size, md);
+            if (have > 0) {
+                progress.report("resuming at byte " + have + " of " + size + ", kept from an interrupted pull");
+            }
+            int resumes = 0;
+            while (have < size) {
+                HttpRequest.Builder get = HttpRequest.newBuilder(URI.create(base + "/blobs/" + d)).GET();
+                if (have > 0) {
+                    get.header("Range", "bytes=" + have + "-");
+                }
+                HttpResponse<InputStream> r = null;
+                try {
+                    r = send(get, what);
+                } catch (ImageException.RegistryFailed e) {
+                    if (!(e.getCause() instanceof IOException)) {
+                        throw e;
+                    }
+                }
+                if (r != null && r.statusCode() == 416 && have > 0) { // the registry will not serve our place: start over
+                    drain(r);
+                    md.reset();
+                    have = 0;
+                    Files.deleteIfExists(partial);
+                } else if (r != null && (r.statusCode() == 200 || (r.statusCode() == 206 && rangeStart(r) == have && have > 0))) {
+                    boolean append = r.statusCode() == 206;
+                    if (!append) {
+                        md.reset();
+                    }
+                    have = receive(r.body(), partial, append ? have : 0, size, md, what, progress);
+                } else if (r != null && r.statusCode() < 500) {
+                    throw failed(r, what);
+                } else if (r != null) {
+                    drain(r);
+                }
+                if (have < size && ++resumes > MAX_RESUMES) {
+                    throw new ImageException.RegistryFailed("download of " + what + " from " + registry + " broke off "
+                            + resumes + " times, at byte " + have + " of " + size, r == null ? 0 : r.statusCode(),
+                            "check the registry and the network, then pull again: it resumes from the bytes kept");
+                }
+                if (have < size) {
+                    progress.report("broke off at byte " + have + " of " + size + (r == null ? "" : " (HTTP " + r.statusCode() + ")")
+                            + ", resuming");
+                }
             }
             LayerDigest actual = LayerDigest.of(md);
             if (!actual.equals(d)) {
-                Files.deleteIfExists(file);
+                Files.deleteIfExists(partial);
                 throw new ImageException.DigestMismatch(d, actual);
             }
+        }
+
+        /** Hashes what an earlier pull kept in {@code partial} into {@code md}; drops it when it is longer than the blob. */
+        private static long hashKept(Path partial, long size, MessageDigest md) throws IOException {
+            if (!Files.exists(partial)) {
+                return 0;
+            }
+            if (Files.size(partial) > size) {
+                Files.delete(partial);
+                return 0;
+            }
+            try (InputStream in = new DigestInputStream(Files.newInputStream(partial), md)) {
+                return in.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+
+        /**
+         * Writes a response body into {@code partial} from byte {@code at}, hashing it; returns how
+         * many bytes the file then holds. A read that fails (the connection dropped) ends it early;
+         * a write that fails is the store's error.
+         */
+        private static long receive(InputStream body, Path partial, long at, long size, MessageDigest md, String what,
+                Progress progress) throws IOException {
+            long have = at;
+            long reported = at / REPORT_EVERY;
+            java.nio.file.OpenOption mode = at > 0 ? java.nio.file.StandardOpenOption.APPEND : java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
+            try (InputStream in = body; OutputStream out = Files.newOutputStream(partial, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE, mode)) {
+                byte[] buf = new byte[64 * 1024];
+                while (true) {
+                    int n;
+                    try {
+                        n = in.read(buf);
+                    } catch (IOException dropped) {
+                        return have;
+                    }
+                    if (n < 0) {
+                        return have;
+                    }
+                    if (have + n > size) {
+                        throw new ImageException.RegistryFailed(what + " is longer than the " + size + " bytes its manifest says",
+                                200, "the registry holds a damaged image");
+                    }
+                    out.write(buf, 0, n);
+                    md.update(buf, 0, n);
+                    have += n;
+                    if (have / REPORT_EVERY > reported && have < size) {
+                        reported = have / REPORT_EVERY;
+                        progress.report((have >> 20) + " of " + (size >> 20) + " MiB");
+                    }
+                }
+            }
+        }
+
+        /** The first byte a 206's Content-Range ("bytes 100-199/200") covers, or -1. */
+        private static long rangeStart(HttpResponse<InputStream> r) {
+            Matcher m = CONTENT_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
+            return m.lookingAt() ? Long.parseLong(m.group(1)) : -1;
         }
 
         boolean hasBlob(LayerDigest d) {

@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -47,6 +48,10 @@ class RegistriesTest {
     private final Map<String, java.io.ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
     /** PATCHes to fail by keeping half the chunk and dropping the connection without an answer. */
     private final AtomicInteger dropPatches = new AtomicInteger();
+    /** Blob GETs (of over 10 KB of body) to cut off half-way through the body. */
+    private final AtomicInteger cutBlobGets = new AtomicInteger();
+    /** The first byte each ranged blob GET asked for. */
+    private final List<Integer> rangedGets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong patchedBytes = new java.util.concurrent.atomic.AtomicLong();
     private String host;
 
@@ -106,7 +111,21 @@ class RegistriesTest {
             } else {
                 blobGets.incrementAndGet();
                 byte[] out = d.equals(tamper) ? damaged(b) : b;
-                reply(ex, 200, out);
+                String range = ex.getRequestHeaders().getFirst("Range");
+                int from = 0;
+                if (range != null) {
+                    from = Integer.parseInt(range.replaceAll("bytes=(\\d+)-", "$1"));
+                    rangedGets.add(from);
+                    ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (out.length - 1) + "/" + out.length);
+                }
+                byte[] part = java.util.Arrays.copyOfRange(out, from, out.length);
+                if (part.length > 10_000 && cutBlobGets.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    ex.sendResponseHeaders(range == null ? 200 : 206, part.length);
+                    ex.getResponseBody().write(part, 0, part.length / 2);
+                    ex.getResponseBody().flush();
+                    throw new IOException("cut on purpose"); // the connection closes half-way through the body
+                }
+                reply(ex, range == null ? 200 : 206, part);
             }
         } else if (rest.startsWith("manifests/")) {
             String ref = rest.substring("manifests/".length());
@@ -191,6 +210,82 @@ class RegistriesTest {
         assertTrue(patchedBytes.get() < layer.size() + 64 * 1024,
                 "resumed, not restarted: " + patchedBytes.get() + " bytes in whole PATCHes for " + layer.size());
         assertEquals(2, uploads.get(), "one session per blob (layer and config), the layer's resumed in place");
+    }
+
+    @Test
+    void aDroppedConnection_midDownload_resumesWithARange() throws IOException {
+        Image img = bigImage(tmp.resolve("src"));
+        Registries.Options creds = new Registries.Options(USER_PASS, false);
+        ImageRef remote = ImageRef.parse(host + "/team/app:big");
+        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        cutBlobGets.set(2); // the whole GET and the first resumed one are cut half-way
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        List<String> lines = new ArrayList<>();
+        Image pulled = Registries.pull(dst, remote, creds, lines::add);
+        assertEquals(0, cutBlobGets.get());
+        assertEquals(img.digest(), pulled.digest());
+        long size = img.manifest().layers().get(0).size();
+        assertEquals(List.of((int) (size / 2), (int) (size / 2 + (size - size / 2) / 2)), rangedGets,
+                "each resumed GET asks for the bytes after those that arrived");
+        dst.verify(remote);
+        assertEquals(List.of(), leftIn(dst.root().resolve("tmp")), "no partial download stays behind");
+    }
+
+    @Test
+    void aPullThatGivesUp_keepsWhatArrived_andTheNextPullResumesFromIt() throws IOException {
+        Image img = bigImage(tmp.resolve("src"));
+        Registries.Options creds = new Registries.Options(USER_PASS, false);
+        ImageRef remote = ImageRef.parse(host + "/team/app:big");
+        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        cutBlobGets.set(4); // more cuts than one pull retries
+        ImageException.RegistryFailed e = assertThrows(ImageException.RegistryFailed.class,
+                () -> Registries.pull(dst, remote, creds, Progress.none()));
+        assertTrue(e.getMessage().contains("broke off 4 times"), e.getMessage());
+        assertFalse(dst.find(remote).isPresent());
+        Path partial = dst.partialDownload(img.manifest().layers().get(0).digest());
+        assertEquals(List.of(partial), leftIn(dst.root().resolve("tmp")), "the partial download is kept");
+        long kept = Files.size(partial);
+        assertTrue(kept > 0, "bytes arrived before it gave up");
+        int gets = rangedGets.size();
+
+        List<String> lines = new ArrayList<>();
+        Image pulled = Registries.pull(dst, remote, creds, lines::add);
+        assertEquals(img.digest(), pulled.digest());
+        assertEquals(kept, (long) rangedGets.get(gets), "the next pull starts where the last one stopped");
+        assertEquals(gets + 1, rangedGets.size(), "and needs one GET for the rest");
+        assertTrue(lines.stream().anyMatch(l -> l.contains("resuming at byte " + kept)), lines.toString());
+        dst.verify(remote);
+    }
+
+    @Test
+    void aDamagedPartialDownload_isADigestMismatch_andIsDropped() throws IOException {
+        Image img = bigImage(tmp.resolve("src"));
+        Registries.Options creds = new Registries.Options(USER_PASS, false);
+        ImageRef remote = ImageRef.parse(host + "/team/app:big");
+        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        LayerDigest layer = img.manifest().layers().get(0).digest();
+        Path partial = dst.partialDownload(layer);
+        Files.write(partial, new byte[1000]); // not the blob's first bytes
+        assertThrows(ImageException.DigestMismatch.class, () -> Registries.pull(dst, remote, creds, Progress.none()));
+        assertFalse(Files.exists(partial), "a damaged partial download is not resumed again");
+        assertEquals(img.digest(), Registries.pull(dst, remote, creds, Progress.none()).digest());
+    }
+
+    private Image bigImage(Path root) {
+        ImageStore store = ImageStore.open(root);
+        byte[] big = new byte[300_000];
+        new java.util.Random(7).nextBytes(big);
+        Layer layer = store.importLayer(new ByteArrayInputStream(TestLayers.tar(tmp.resolve("big"),
+                Map.of("data.bin", new String(big, StandardCharsets.ISO_8859_1)))), null);
+        return store.commit(ImageRef.parse("team/app:big"), CONFIG, List.of(layer));
+    }
+
+    private static List<Path> leftIn(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.UUID;
  * &lt;root&gt;/layers/sha256/&lt;hex&gt;.json     its unpack record, written last: no record, not finished
  * &lt;root&gt;/tags/&lt;name&gt;/&lt;tag&gt;           the manifest digest a tag points at ('/' in names as '+')
  * &lt;root&gt;/locks/                          lock files: one per digest being imported, store.lock for prune
- * &lt;root&gt;/tmp/                            temporary names, moved into place when complete
+ * &lt;root&gt;/tmp/                            temporary names, moved into place when complete; a pull's
+ *                                           partial downloads (pull-&lt;hex&gt;.partial)
  * &lt;root&gt;/cache/debian/                   downloaded Debian packages (not content of the store)
  * </pre>
  *
@@ -98,6 +99,11 @@ public final class StorePaths {
     /** A fresh name in tmp/ for something of this kind; nothing is created. */
     public Path newTemp(String kind) {
         return tmpDir().resolve(kind + "-" + UUID.randomUUID());
+    }
+
+    /** Where a pull collects blob {@code d}'s bytes; left there by an interrupted pull, so the next one resumes. */
+    public Path partialDownload(LayerDigest d) {
+        return tmpDir().resolve("pull-" + d.hex() + ".partial");
     }
 
     public Path debianCache() {
