@@ -142,6 +142,7 @@ static void forget_child(void)
         close(run.watch);
     run.mntns = run.watch = -1;
     run.rooted = run.lent = false;
+    run.killed = false; /* a kill of a lent run nobody took must not mark the next run */
     run.sock = -1;
     run.child = 0;
 }

@@ -135,9 +135,7 @@ public final class PythonLauncher implements AutoCloseable {
             return zygote;
         }
         if (zygote != null) {
-            LOG.log(System.Logger.Level.WARNING, "the Python zygote (pid " + zygote.pid() + ") exited; starting another");
-            zygote.close();
-            zygote = null;
+            drop("between forks");
         }
         try {
             zygote = runtime.startZygote(new ZygoteSpec(zygoteImage.dirs(),
@@ -154,11 +152,16 @@ public final class PythonLauncher implements AutoCloseable {
 
     private synchronized void forget(Zygote z) {
         if (zygote == z) {
-            LOG.log(System.Logger.Level.WARNING, "the Python zygote (pid " + z.pid() + ") exited during a fork; starting another");
-            zygote.close();
-            zygote = null;
+            drop("during a fork");
             zygoteFailures++;
         }
+    }
+
+    /** Closes the zygote, which exited ({@code when} says when it was noticed); the next sandbox starts another. */
+    private void drop(String when) {
+        LOG.log(System.Logger.Level.WARNING, "the Python zygote (pid " + zygote.pid() + ") exited " + when + "; starting another");
+        zygote.close();
+        zygote = null;
     }
 
     /** Stops the zygote; the interpreters it forked live on in their sandboxes. */
