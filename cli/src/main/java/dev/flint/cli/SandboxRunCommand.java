@@ -112,7 +112,7 @@ final class SandboxRunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--image and --rootfs are mutually exclusive: "
                     + "an image brings its own layers");
         }
-        Image img = image == null ? null : store.openExisting().resolve(image);
+        Image img = image == null ? null : store.openExisting(userns == 0).resolve(image);
         SandboxSpec sandboxSpec = sandboxSpec(img);
         ProcessSpec processSpec = processSpec(img);
         RuntimeConfig config = stateDir == null ? RuntimeConfig.defaults() : RuntimeConfig.defaults().withStateDir(stateDir);

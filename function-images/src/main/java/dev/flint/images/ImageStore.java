@@ -1,9 +1,11 @@
 package dev.flint.images;
 
+import dev.flint.images.internal.BlobPack;
 import dev.flint.images.internal.BlobStore;
 import dev.flint.images.internal.GarbageCollector;
 import dev.flint.images.internal.LayerStreams;
 import dev.flint.images.internal.LayerTrees;
+import dev.flint.images.internal.SmallTreeCache;
 import dev.flint.images.internal.StoreJson;
 import dev.flint.images.internal.StoreLocks;
 import dev.flint.images.internal.StorePaths;
@@ -37,6 +39,9 @@ import java.util.concurrent.CompletableFuture;
  * have finished unpacking, and {@link #verify} checks layer blobs and trees in depth.
  */
 public final class ImageStore {
+    /** Where small layers' trees are cached unless configured otherwise: memory ({@code --tree-cache}, {@code FLINT_TREE_CACHE}). */
+    public static final Path MEMORY_TREE_CACHE = Path.of("/dev/shm/flint-trees");
+
     /** Where the store is unless configured otherwise ({@code --store}, {@code FLINT_STORE}). */
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/flint/images");
 
@@ -48,13 +53,13 @@ public final class ImageStore {
 
     private final LayerLimits limits;
 
-    private ImageStore(Path root, LayerLimits limits) {
-        this.paths = new StorePaths(root);
-        this.blobs = new BlobStore(paths);
+    private ImageStore(Path root, LayerLimits limits, Path smallTrees) {
+        this.paths = new StorePaths(root, smallTrees);
+        this.locks = StoreLocks.of(paths);
+        this.blobs = new BlobStore(paths, locks);
         this.limits = limits;
         this.trees = new LayerTrees(paths, blobs, limits);
         this.tags = new Tags(paths);
-        this.locks = StoreLocks.of(paths);
     }
 
     /** Opens the store at {@code root}, creating its directories when they are not there. */
@@ -64,12 +69,33 @@ public final class ImageStore {
 
     /** Opens the store at {@code root} with limits on what one layer may cost to unpack. */
     public static ImageStore open(Path root, LayerLimits limits) {
-        ImageStore s = new ImageStore(root, limits);
-        for (Path dir : List.of(s.paths.blobsDir(), s.paths.layersDir(), s.paths.tagsDir(), s.paths.locksDir(), s.paths.tmpDir())) {
+        return open(root, limits, null);
+    }
+
+    /**
+     * Opens the store at {@code root}; the trees of its small layers (function code, at most
+     * {@value BlobPack#SMALL_BYTES} bytes of tar) are kept in a directory of its own below
+     * {@code treeCacheRoot} (null: in the store), a cache that is rebuilt from the store when it
+     * is empty. {@link #MEMORY_TREE_CACHE}, what the server and the CLI use, is in memory, so that
+     * such a layer takes disk once, packed (docs/images.md).
+     */
+    public static ImageStore open(Path root, LayerLimits limits, Path treeCacheRoot) {
+        StorePaths plain = new StorePaths(root);
+        for (Path dir : List.of(plain.blobsDir(), plain.layersDir(), plain.tagsDir(), plain.locksDir(), plain.tmpDir())) {
             try {
                 Files.createDirectories(dir);
             } catch (IOException e) {
                 throw new ImageException.StoreFailed("cannot create store directory", dir, e);
+            }
+        }
+        Path cache = treeCacheRoot == null || !SmallTreeCache.usableFor(plain.root()) ? null : SmallTreeCache.of(treeCacheRoot, root);
+        ImageStore s = new ImageStore(root, limits, cache);
+        if (cache != null) {
+            SmallTreeCache.prepare(s.paths.root(), cache);
+        }
+        if (s.tags.hasEarlierLayout()) {
+            try (StoreLocks.Held exclusive = s.locks.exclusive()) { // no prune meanwhile, one migration at a time
+                s.tags.migrate();
             }
         }
         return s;
@@ -77,15 +103,25 @@ public final class ImageStore {
 
     /** Opens a store that must exist already; {@link ImageException.StoreMissing} otherwise. */
     public static ImageStore openExisting(Path root) {
-        ImageStore s = new ImageStore(root, LayerLimits.defaults());
+        return openExisting(root, null);
+    }
+
+    /** Like {@link #openExisting(Path)}, with a small-tree cache root as {@link #open(Path, LayerLimits, Path)} takes it. */
+    public static ImageStore openExisting(Path root, Path treeCacheRoot) {
+        ImageStore s = new ImageStore(root, LayerLimits.defaults(), null);
         if (!Files.isDirectory(s.paths.blobsDir()) || !Files.isDirectory(s.paths.tagsDir())) {
             throw new ImageException.StoreMissing(s.paths.root());
         }
-        return open(root);
+        return open(root, LayerLimits.defaults(), treeCacheRoot);
     }
 
     public Path root() {
         return paths.root();
+    }
+
+    /** This store's directory in the small-layer tree cache, when it has one (docs/images.md). */
+    public Optional<Path> smallTreeCache() {
+        return paths.smallTreesDir();
     }
 
     /** Keeps prune away until closed; reentrant. Hold one from adding layers until they are tagged. */
@@ -130,7 +166,9 @@ public final class ImageStore {
             try (StoreLocks.Held one = locks.digest(staged.digest())) {
                 // The blob's fsync (an I/O wait) overlaps the unpacking (CPU); the blob is durable and
                 // in place before the tree is. A layer the unpacker refuses is never put in place.
-                CompletableFuture<Void> durable = CompletableFuture.runAsync(() -> blobs.sync(staged));
+                CompletableFuture<Void> durable = staged.size() <= BlobPack.SMALL_BYTES
+                        ? CompletableFuture.completedFuture(null) // the pack's append is fsync'ed instead
+                        : CompletableFuture.runAsync(() -> blobs.sync(staged));
                 Path dir;
                 try {
                     dir = trees.ensureUnpacked(staged.digest(), staged.file(), () -> {
@@ -174,7 +212,7 @@ public final class ImageStore {
                 if (!blobs.exists(l.digest())) {
                     throw new ImageException.Corrupt(l.digest(), "layer blob missing from the store", "import the layer before committing an image of it");
                 }
-                trees.check(l.digest());
+                checkedTree(l.digest());
                 diffIds.add(l.digest());
                 descriptors.add(l.descriptor());
             }
@@ -220,9 +258,19 @@ public final class ImageStore {
         }
         List<Path> dirs = new ArrayList<>();
         for (int i = layerDigests.size() - 1; i >= 0; i--) {
-            dirs.add(trees.check(layerDigests.get(i)));
+            dirs.add(checkedTree(layerDigests.get(i)));
         }
         return new Image(ref, manifestDigest, manifest, config, dirs);
+    }
+
+    /** A layer's tree, checked for use; a cached one (small layers) is rebuilt from its blob when the cache lost it. */
+    private Path checkedTree(LayerDigest d) {
+        if (trees.isCached(d) && !trees.isComplete(d)) {
+            try (StoreLocks.Held shared = locks.shared(); StoreLocks.Held one = locks.digest(d)) { // prune waits meanwhile
+                return trees.ensureUnpacked(d);
+            }
+        }
+        return trees.check(d);
     }
 
     /** Every tagged image with its sizes; damaged ones are listed with their problem. */
@@ -258,8 +306,9 @@ public final class ImageStore {
 
     /**
      * Checks an image in depth: reads every layer blob against its digest and walks every layer tree
-     * against its unpack record. A damaged blob is removed and a changed tree loses its record, so
-     * neither is used again until the image is built or imported again; either way the first
+     * against its unpack record. A damaged blob file is removed (a damaged pack entry stays until
+     * the blob is stored again) and a changed tree loses its record, so neither is used again
+     * until the image is built, pulled or imported again; either way the first
      * problem is thrown as {@link ImageException.Corrupt}. Returns the image when it is sound.
      */
     public Image verify(ImageRef ref) {
@@ -321,9 +370,14 @@ public final class ImageStore {
         blobs.verify(d);
     }
 
-    /** A stored blob's file (layers are checked by {@link #verify}): for OCI export, which copies it. */
+    /** A stored blob's bytes as a stream (a small one is checked as it is read; the caller checks others). */
+    InputStream openBlob(LayerDigest d) throws IOException {
+        return blobs.open(d);
+    }
+
+    /** A stored blob's file, or null when it is a small one in the pack (read it with {@link #readBlob}). */
     Path blobFile(LayerDigest d) {
-        return paths.blob(d);
+        return blobs.isPacked(d) ? null : paths.blob(d);
     }
 
     /** A fresh temporary name inside the store (same file system), for unpacking an archive to import. */

@@ -248,7 +248,9 @@ public final class OciImages {
                     continue;
                 }
                 Path tmp = blobs.resolve(".tmp-" + l.digest().hex());
-                Files.copy(store.blobFile(l.digest()), tmp, StandardCopyOption.REPLACE_EXISTING);
+                try (InputStream in = store.openBlob(l.digest())) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
                 if (!digestOf(tmp).equals(l.digest())) {
                     Files.delete(tmp);
                     throw new ImageException.Corrupt(l.digest(), "layer blob changed in the store", "flint image inspect --verify " + ref);

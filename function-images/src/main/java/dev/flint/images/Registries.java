@@ -145,12 +145,9 @@ public final class Registries {
                 LayerDigest diffId = config.diffIds().get(i);
                 long start = System.nanoTime();
                 String how;
-                if (store.hasBlob(diffId)) {
-                    try (InputStream in = Files.newInputStream(store.blobFile(diffId))) {
-                        layers.add(store.importLayer(in, diffId)); // re-checked, not downloaded
-                    } catch (IOException e) {
-                        throw new ImageException.StoreFailed("cannot read layer", store.blobFile(diffId), e);
-                    }
+                Layer kept = store.hasBlob(diffId) ? reuse(store, diffId) : null;
+                if (kept != null) {
+                    layers.add(kept);
                     how = "already in the store";
                 } else {
                     String layer = ref + ": layer " + (i + 1) + "/" + layerDescs.size() + " " + diffId.shortHex();
@@ -174,6 +171,17 @@ public final class Registries {
             Image img = store.commit(ref, config, layers);
             progress.report(ref + ": " + img.digest());
             return img;
+        }
+    }
+
+    /** The store's copy of a layer, re-checked as it is imported again; null when it is damaged (it is downloaded then). */
+    private static Layer reuse(ImageStore store, LayerDigest diffId) {
+        try (InputStream in = store.openBlob(diffId)) {
+            return store.importLayer(in, diffId);
+        } catch (ImageException.Corrupt | ImageException.DigestMismatch damaged) {
+            return null;
+        } catch (IOException e) {
+            throw new ImageException.StoreFailed("cannot read layer " + diffId + " in", store.root(), e);
         }
     }
 
@@ -218,7 +226,14 @@ public final class Registries {
             if (d.mediaType().equals(Descriptor.LAYER_TAR)) {
                 store.verifyBlob(d.digest());
             }
-            c.upload(d.digest(), store.blobFile(d.digest()), d.size());
+            Path file = store.blobFile(d.digest());
+            try {
+                c.upload(d.digest(), file != null ? Client.chunksOf(file) : Client.chunksOf(store.readBlob(d.digest())), d.size());
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new ImageException.Corrupt(d.digest(), "blob missing from the store", "rebuild or re-import the image");
+            } catch (IOException e) {
+                throw new ImageException.StoreFailed("cannot read blob " + d.digest() + " from", store.root(), e);
+            }
             progress.report(ref + ": blob " + d.digest().shortHex() + " pushed, " + d.size() + " bytes ("
                     + (System.nanoTime() - start) / 1_000_000 + " ms)");
         }
@@ -434,14 +449,53 @@ public final class Registries {
          */
         private static final int MAX_RESUMES = 3;
 
-        void upload(LayerDigest d, Path file, long size) {
+        /** Where an upload reads its chunks: a stored blob's file, or a small blob's bytes. */
+        interface Chunks extends AutoCloseable {
+            byte[] read(long at, int length) throws IOException;
+
+            @Override
+            void close() throws IOException;
+        }
+
+        static Chunks chunksOf(Path file) throws IOException {
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
+            return new Chunks() {
+                @Override
+                public byte[] read(long at, int length) throws IOException {
+                    return readChunk(ch, at, length);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    ch.close();
+                }
+            };
+        }
+
+        static Chunks chunksOf(byte[] blob) {
+            return new Chunks() {
+                @Override
+                public byte[] read(long at, int length) throws IOException {
+                    if (at + length > blob.length) {
+                        throw new IOException("blob shorter than its manifest says");
+                    }
+                    return java.util.Arrays.copyOfRange(blob, (int) at, (int) at + length);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        void upload(LayerDigest d, Chunks source, long size) {
             String what = "upload of " + d;
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            try (Chunks ch = source) {
                 URI location = startUpload(what);
                 long sent = 0;
                 int resumes = 0;
                 while (sent < size) {
-                    byte[] chunk = readChunk(ch, sent, (int) Math.min(options.chunkBytes(), size - sent));
+                    byte[] chunk = ch.read(sent, (int) Math.min(options.chunkBytes(), size - sent));
                     HttpResponse<InputStream> r = null;
                     try {
                         r = send(HttpRequest.newBuilder(location).header("Content-Type", "application/octet-stream")

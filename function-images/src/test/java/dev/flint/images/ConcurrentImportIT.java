@@ -85,7 +85,8 @@ class ConcurrentImportIT {
         ImageStore store = ImageStore.open(storeDir);
         Layer layer = store.importLayer(Files.newInputStream(tarFile), digest); // a third import: nothing to redo
         assertEquals(TreeListing.of(layer.dir()), new dev.flint.images.internal.LayerTrees(paths,
-                new dev.flint.images.internal.BlobStore(paths), LayerLimits.defaults()).readRecord(digest), "the tree is the one recorded");
+                new dev.flint.images.internal.BlobStore(paths, StoreLocks.of(paths)), LayerLimits.defaults()).readRecord(digest),
+                "the tree is the one recorded");
         assertEquals(2000 + 8, countFiles(layer.dir()));
         assertEquals(List.of(digest.hex()), list(paths.blobsDir()));
         assertEquals(List.of(), list(paths.tmpDir()), "no temporary names left");
@@ -108,6 +109,37 @@ class ConcurrentImportIT {
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the import goes on once the lock is released");
         assertEquals(0, child.exitValue());
         assertTrue(Files.isDirectory(paths.layerDir(digest)));
+    }
+
+    @Test
+    void twoProcesses_packingSmallBlobsAtOnce_loseNone_andPruneKeepsThemAll() throws Exception {
+        Path go = tmp.resolve("go-pack");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<BufferedReader> out = new ArrayList<>();
+        for (String who : List.of("a", "b")) {
+            Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), PackMain.class.getName(),
+                    storeDir.toString(), who, "60", tmp.resolve("scratch-" + who).toString(), go.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            children.add(p);
+            out.add(reader(p));
+            assertEquals("ready", out.get(out.size() - 1).readLine());
+        }
+        Files.writeString(go, "");
+        for (int i = 0; i < 2; i++) {
+            assertEquals("done", out.get(i).readLine());
+            assertTrue(children.get(i).waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, children.get(i).exitValue());
+        }
+        ImageStore store = ImageStore.open(storeDir);
+        assertEquals(120, store.list().stream().filter(ImageSummary::usable).count());
+        assertEquals(List.of(), store.prune().removed(), "nothing untagged, nothing torn");
+        for (String who : List.of("a", "b")) {
+            for (int i = 0; i < 60; i++) {
+                Image img = store.verify(ImageRef.parse("fn/" + who + "-" + i));
+                assertEquals(who + " function " + i + "\n", Files.readString(img.layerDirs().get(0).resolve("function/main.py")));
+            }
+        }
+        assertEquals(List.of(), list(new StorePaths(storeDir).blobsDir()), "every blob is in the pack");
     }
 
     private static long countFiles(Path dir) throws IOException {

@@ -1,17 +1,22 @@
 package dev.flint.images;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flint.images.internal.BlobPack;
+import dev.flint.images.internal.StoreLocks;
 import dev.flint.images.internal.StorePaths;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,7 +63,8 @@ class ImageStoreTest {
         assertEquals(LayerDigest.of(baseTar), layer.digest());
         assertEquals(baseTar.length, layer.size());
         assertEquals(paths.layerDir(layer.digest()), layer.dir());
-        assertTrue(Files.isRegularFile(paths.blob(layer.digest())));
+        assertArrayEquals(baseTar, store.readBlob(layer.digest()));
+        assertFalse(Files.exists(paths.blob(layer.digest())), "a small blob is packed, no file of its own");
         assertEquals("not really a shell", Files.readString(layer.dir().resolve("bin/sh")));
         assertTrue(Files.isRegularFile(paths.layerRecord(layer.digest())), "unpack record written");
         assertEquals(List.of(), names(paths.tmpDir()), "temporary names all moved or removed");
@@ -83,7 +89,11 @@ class ImageStoreTest {
         Layer second = importTar(baseTar);
 
         assertEquals(first, second);
-        assertEquals(List.of(first.digest().hex()), names(paths.blobsDir()));
+        assertEquals(List.of(), names(paths.blobsDir()));
+        assertEquals(Set.of(first.digest()), new BlobPack(paths, StoreLocks.of(paths)).digests());
+        long packed = Files.size(paths.pack());
+        importTar(baseTar);
+        assertEquals(packed, Files.size(paths.pack()), "not appended again");
         assertEquals(List.of(first.digest().hex(), first.digest().hex() + ".json"), names(paths.layersDir()));
     }
 
@@ -101,10 +111,10 @@ class ImageStoreTest {
         assertEquals(List.of(base, top), img.layers());
         assertEquals(List.of(base.digest(), top.digest()), img.config().diffIds());
         assertEquals(List.of("sh"), img.config().cmd());
-        String manifest = Files.readString(paths.blob(img.digest()));
+        String manifest = new String(store.readBlob(img.digest()), StandardCharsets.UTF_8);
         assertTrue(manifest.startsWith("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\""), manifest);
         assertTrue(manifest.contains("\"digest\":\"" + base.digest() + "\""), manifest);
-        String config = Files.readString(paths.blob(img.manifest().config().digest()));
+        String config = new String(store.readBlob(img.manifest().config().digest()), StandardCharsets.UTF_8);
         assertTrue(config.contains("\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + base.digest() + "\",\"" + top.digest() + "\"]}"), config);
     }
 
@@ -136,7 +146,7 @@ class ImageStoreTest {
     void resolve_configBlobChangedOnDisk_isCorrupt_namingItsDigest() throws IOException {
         Image img = store.commit(ImageRef.parse("x"), CONFIG, List.of(importTar(baseTar)));
         LayerDigest config = img.manifest().config().digest();
-        Files.writeString(paths.blob(config), Files.readString(paths.blob(config)).replace("amd64", "arm64"));
+        TestLayers.damagePacked(paths.pack(), config);
 
         ImageException.Corrupt e = assertThrows(ImageException.Corrupt.class, () -> store.resolve(ImageRef.parse("x")));
         assertEquals(config, e.digest());
@@ -173,7 +183,8 @@ class ImageStoreTest {
 
     @Test
     void verify_layerBlobChangedOnDisk_isCorrupt_namingTheLayer() throws IOException {
-        Layer base = importTar(baseTar);
+        byte[] bigTar = TestLayers.pack(TestLayers.bulky(tmp.resolve("big"), 200_000, 3)); // over the pack's limit: a file
+        Layer base = importTar(bigTar);
         store.commit(ImageRef.parse("x"), CONFIG, List.of(base));
         byte[] blob = Files.readAllBytes(paths.blob(base.digest()));
         blob[600] ^= 1;
@@ -183,6 +194,79 @@ class ImageStoreTest {
         assertEquals(base.digest(), e.digest());
         assertTrue(e.getMessage().contains("no longer matches its digest"), e.getMessage());
         assertFalse(Files.exists(paths.blob(base.digest())), "the damaged blob is removed");
+    }
+
+    @Test
+    void verify_packedBlobDamagedOnDisk_isCorrupt_andImportingItAgainRepairsIt() throws IOException {
+        Layer base = importTar(baseTar);
+        store.commit(ImageRef.parse("x"), CONFIG, List.of(base));
+        TestLayers.damagePacked(paths.pack(), base.digest());
+
+        ImageException.Corrupt e = assertThrows(ImageException.Corrupt.class, () -> store.verify(ImageRef.parse("x")));
+        assertEquals(base.digest(), e.digest());
+        assertTrue(e.getMessage().contains("no longer matches its digest"), e.getMessage());
+
+        importTar(baseTar); // appends a sound copy, which wins
+        assertEquals(base.digest(), store.verify(ImageRef.parse("x")).layers().get(0).digest());
+        store.prune();
+        assertArrayEquals(baseTar, store.readBlob(base.digest()), "compaction keeps the sound copy");
+    }
+
+    @Test
+    void smallLayers_withATreeCache_unpackThere_andAreRebuiltWhenTheCacheIsLost() throws IOException {
+        Path cache = tmp.resolve("cache");
+        ImageStore cached = ImageStore.open(tmp.resolve("cached-store"), LayerLimits.defaults(), cache);
+        Layer small = cached.importLayer(new ByteArrayInputStream(baseTar), null);
+        byte[] bigTar = TestLayers.pack(TestLayers.bulky(tmp.resolve("big"), 200_000, 4));
+        Layer big = cached.importLayer(new ByteArrayInputStream(bigTar), null);
+        cached.commit(ImageRef.parse("x"), CONFIG, List.of(big, small));
+
+        Path storeCache = small.dir().getParent();
+        assertEquals(cache, storeCache.getParent());
+        assertEquals(small.digest().hex(), small.dir().getFileName().toString());
+        assertTrue(big.dir().startsWith(cached.root()), "a big layer's tree stays in the store: " + big.dir());
+        assertEquals("700", Integer.toOctalString((int) Files.getAttribute(storeCache, "unix:mode") & 0777));
+        assertEquals("711", Integer.toOctalString((int) Files.getAttribute(cache, "unix:mode") & 0777));
+
+        dev.flint.images.internal.Trees.delete(cache); // a reboot empties /dev/shm
+        Image again = ImageStore.open(cached.root(), LayerLimits.defaults(), cache).resolve(ImageRef.parse("x"));
+        assertEquals("not really a shell", Files.readString(again.layerDirs().get(0).resolve("bin/sh")));
+        assertEquals(again.digest(), ImageStore.open(cached.root(), LayerLimits.defaults(), cache).verify(ImageRef.parse("x")).digest());
+
+        assertTrue(cached.remove(ImageRef.parse("x")));
+        List<String> removed = cached.prune().removed().stream().map(PruneReport.Removed::what).toList();
+        assertTrue(removed.contains(small.digest().toString()), removed.toString());
+        assertEquals(List.of("store"), names(storeCache), "the small tree is pruned from the cache");
+
+        ImageStore gone = ImageStore.open(tmp.resolve("gone-store"), LayerLimits.defaults(), cache);
+        Path goneCache = gone.smallTreeCache().orElseThrow();
+        dev.flint.images.internal.Trees.delete(gone.root());
+        ImageStore.open(cached.root(), LayerLimits.defaults(), cache);
+        assertFalse(Files.exists(goneCache), "the cache of a store that is gone is swept");
+        assertTrue(Files.exists(storeCache));
+    }
+
+    @Test
+    void aTreeCacheThatIsNotPrivate_isRefused() throws IOException {
+        Path cache = tmp.resolve("open-cache");
+        Files.createDirectories(cache);
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        ImageException.StoreFailed e = assertThrows(ImageException.StoreFailed.class,
+                () -> ImageStore.open(tmp.resolve("s"), LayerLimits.defaults(), cache));
+        assertTrue(e.getMessage().contains("writable by others"), e.getMessage());
+    }
+
+    @Test
+    void tags_ofTheEarlierLayout_becomeLinks_whenTheStoreOpens() throws IOException {
+        Image img = store.commit(ImageRef.parse("team/app:1"), CONFIG, List.of(importTar(baseTar)));
+        Files.delete(paths.tag(ImageRef.parse("team/app:1")));
+        Files.createDirectories(paths.tagsDir().resolve("team+app"));
+        Files.writeString(paths.tagsDir().resolve("team+app").resolve("1"), img.digest() + "\n");
+
+        ImageStore reopened = ImageStore.open(store.root());
+        assertEquals(img.digest(), reopened.resolve(ImageRef.parse("team/app:1")).digest());
+        assertEquals(List.of("team+app@1"), names(paths.tagsDir()));
+        assertTrue(Files.isSymbolicLink(paths.tag(ImageRef.parse("team/app:1"))));
     }
 
     @Test
@@ -209,7 +293,8 @@ class ImageStoreTest {
         assertFalse(removed.contains(base.digest().toString()), "the base is still used by 'kept'");
         assertTrue(report.freedBytes() >= orphanTar.length + 5000, "freed " + report.freedBytes());
         assertFalse(Files.exists(orphan.dir()));
-        assertFalse(Files.exists(paths.blob(top.digest())));
+        assertFalse(new BlobPack(paths, StoreLocks.of(paths)).digests().contains(top.digest()), "compacted out of the pack");
+        assertArrayEquals(baseTar, store.readBlob(base.digest()));
         assertEquals(kept.digest(), store.resolve(ImageRef.parse("kept")).digest());
         assertTrue(Files.isDirectory(base.dir()));
         assertEquals(List.of(), store.prune().removed(), "a second prune finds nothing");

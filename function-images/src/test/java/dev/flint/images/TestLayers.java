@@ -89,4 +89,40 @@ final class TestLayers {
         }
         return out.toByteArray();
     }
+
+    /**
+     * Flips a byte in the stored bytes of blob {@code d}'s last entry in a store's pack (its format:
+     * a 16-byte file header, then per entry "FLPK", the file's id, flags, sha256, stored length,
+     * size, stored bytes), as damage on disk would.
+     */
+    static void damagePacked(Path pack, LayerDigest d) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pack,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate((int) ch.size());
+            while (all.hasRemaining() && ch.read(all, all.position()) > 0) {
+                // read on
+            }
+            all.flip();
+            byte[] want = java.util.HexFormat.of().parseHex(d.hex());
+            long found = -1;
+            for (int at = 16; at + 53 <= all.limit(); ) { // after the file's header (magic, id)
+                byte[] digest = new byte[32];
+                all.get(at + 13, digest);
+                int stored = all.getInt(at + 45);
+                if (java.util.Arrays.equals(digest, want)) {
+                    found = at + 53 + stored / 2;
+                }
+                at += 53 + stored;
+            }
+            if (found < 0) {
+                throw new AssertionError(d + " is not in " + pack);
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, found);
+            b.put(0, (byte) (b.get(0) ^ 0x55)).rewind();
+            ch.write(b, found);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

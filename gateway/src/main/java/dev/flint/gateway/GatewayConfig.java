@@ -17,6 +17,9 @@ public interface GatewayConfig {
     /** The image store (base images and function code); default {@code <data-dir>/images}. */
     Optional<Path> imagesDir();
 
+    /** Where the trees of small layers (function code) are cached; default in memory, {@code /dev/shm/flint-trees}. */
+    Optional<Path> imagesTreeCache();
+
     /** {@code kafka} (the default: embedded or external broker) or {@code memory} (tests of the REST layer only). */
     @WithDefault("kafka")
     String state();
@@ -138,6 +141,11 @@ public interface GatewayConfig {
     /** The image store's directory. */
     default Path imagesPath() {
         return imagesDir().orElse(dataDir().resolve("images"));
+    }
+
+    /** The root of the small-layer tree cache (docs/images.md). */
+    default Path imagesTreeCachePath() {
+        return imagesTreeCache().orElse(dev.flint.images.ImageStore.MEMORY_TREE_CACHE);
     }
 
     /** The sandbox runtime's state directory. */

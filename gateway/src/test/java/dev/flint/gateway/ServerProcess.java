@@ -73,6 +73,7 @@ final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m",
                 "-Dquarkus.http.port=" + port,
                 "-Dflint.data-dir=" + data,
+                "-Dflint.images-tree-cache=" + data.resolve("tree-cache"),
                 "-Dflint.kafka.port=" + kafkaPort,
                 "-Dflint.sandbox.cgroup-parent=" + cgroupParent));
         String store = System.getProperty("flint.it.base-store");

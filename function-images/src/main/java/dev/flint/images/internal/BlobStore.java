@@ -15,16 +15,25 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 
 /**
- * The blobs of a store, {@code blobs/sha256/<hex>}. A blob is written to a temporary name while
- * its digest is computed, and renamed into place only when the digest is the expected one; reading
- * one back checks its digest again, so a blob damaged on disk is reported, never returned.
- * Thread-safe (each write has a name of its own; the rename is atomic).
+ * The blobs of a store: {@code blobs/sha256/<hex>}, or, for small ones (configs, manifests,
+ * function code: at most {@link BlobPack#SMALL_BYTES}), an entry of the store's {@link BlobPack}.
+ * A blob is written to a temporary name while its digest is computed, and renamed into place (or
+ * appended to the pack) only when the digest is the expected one; reading one back checks its
+ * digest again, so a blob damaged on disk is reported, never returned. Thread-safe (each write has
+ * a name of its own; the rename is atomic; the pack has a lock).
  */
 public final class BlobStore {
     private final StorePaths paths;
+    private final BlobPack pack;
 
-    public BlobStore(StorePaths paths) {
+    public BlobStore(StorePaths paths, StoreLocks locks) {
         this.paths = paths;
+        this.pack = new BlobPack(paths, locks);
+    }
+
+    /** The pack of small blobs, for prune. */
+    public BlobPack pack() {
+        return pack;
     }
 
     /** A blob written to a temporary name and hashed, not yet in place. Delete it or {@link #commit} it. */
@@ -116,15 +125,26 @@ public final class BlobStore {
     }
 
     /**
-     * Moves a staged blob into place. An existing blob of the same digest is replaced by the new,
-     * verified copy, which also heals one that was damaged on disk.
+     * Moves a staged blob into place (a small one into the pack, and its file deleted). An existing
+     * blob of the same digest is replaced by the new, verified copy, which also heals one that was
+     * damaged on disk.
      */
-    public Path commit(Staged staged) {
+    public void commit(Staged staged) {
+        if (staged.size() <= BlobPack.SMALL_BYTES) {
+            try {
+                pack.put(staged.digest(), Files.readAllBytes(staged.file()));
+            } catch (IOException e) {
+                throw new ImageException.StoreFailed("cannot read staged blob", staged.file(), e);
+            } finally {
+                deleteQuietly(staged.file());
+            }
+            deleteQuietly(paths.blob(staged.digest())); // a damaged file of it from before would be read first
+            return;
+        }
         Path target = paths.blob(staged.digest());
         try {
             Files.createDirectories(target.getParent());
             Files.move(staged.file(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return target;
         } catch (IOException e) {
             deleteQuietly(staged.file());
             throw new ImageException.StoreFailed("cannot move blob into place at", target, e);
@@ -133,18 +153,31 @@ public final class BlobStore {
 
     /** Stores bytes (a config, a manifest) and returns their digest. */
     public LayerDigest put(byte[] content) {
+        if (content.length <= BlobPack.SMALL_BYTES) {
+            LayerDigest d = LayerDigest.of(content);
+            pack.put(d, content);
+            return d;
+        }
         Staged s = stage(new java.io.ByteArrayInputStream(content), null);
         commit(s);
         return s.digest();
     }
 
     public boolean exists(LayerDigest d) {
-        return Files.isRegularFile(paths.blob(d));
+        return Files.isRegularFile(paths.blob(d)) || pack.has(d);
+    }
+
+    /** Whether the blob is kept in the pack (so it has no file of its own). */
+    public boolean isPacked(LayerDigest d) {
+        return !Files.isRegularFile(paths.blob(d)) && pack.has(d);
     }
 
     /** Reads a blob whole (meant for small ones), checking its digest. */
     public byte[] read(LayerDigest d) {
         Path p = paths.blob(d);
+        if (!Files.isRegularFile(p) && pack.has(d)) {
+            return pack.read(d);
+        }
         byte[] content;
         try {
             content = Files.readAllBytes(p);
@@ -162,6 +195,9 @@ public final class BlobStore {
 
     /** Opens a blob for streaming; the caller checks the digest with {@link #verify} or while reading. */
     public InputStream open(LayerDigest d) throws IOException {
+        if (isPacked(d)) {
+            return new java.io.ByteArrayInputStream(pack.read(d));
+        }
         try {
             return Files.newInputStream(paths.blob(d));
         } catch (NoSuchFileException e) {
@@ -171,6 +207,10 @@ public final class BlobStore {
 
     /** Reads a blob through and checks its digest; a damaged blob is an {@link ImageException.Corrupt}. */
     public void verify(LayerDigest d) {
+        if (isPacked(d)) {
+            pack.read(d); // checked as it is read
+            return;
+        }
         MessageDigest md = LayerDigest.sha256();
         try (InputStream in = new DigestInputStream(open(d), md)) {
             in.transferTo(OutputStream.nullOutputStream());
@@ -183,6 +223,9 @@ public final class BlobStore {
     }
 
     public long size(LayerDigest d) {
+        if (isPacked(d)) {
+            return pack.size(d);
+        }
         try {
             return Files.size(paths.blob(d));
         } catch (IOException e) {

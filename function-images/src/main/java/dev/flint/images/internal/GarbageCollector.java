@@ -19,8 +19,9 @@ import java.util.stream.Stream;
 
 /**
  * Mark and sweep: every tag is a root; it keeps its manifest, the manifest's config and layer blobs,
- * and the layers' trees. Everything else under blobs/ and layers/, the lock files of removed
- * digests, and whatever crashed writers left in tmp/ is removed. The caller holds the store lock
+ * and the layers' trees. Everything else under blobs/ and layers/ (and the small-tree cache), the
+ * pack's entries of other blobs (it is rewritten without them), the lock files of removed digests,
+ * and whatever crashed writers left in tmp/ is removed. The caller holds the store lock
  * exclusively, so nothing is being added meanwhile.
  */
 public final class GarbageCollector {
@@ -39,7 +40,13 @@ public final class GarbageCollector {
         List<PruneReport.Removed> removed = new ArrayList<>();
         try {
             sweepDir(paths.blobsDir(), keep, "blob", removed);
+            for (BlobPack.Dropped d : blobs.pack().compact(keep, paths.newTemp("pack"))) {
+                removed.add(new PruneReport.Removed("blob", d.digest().toString(), d.bytes()));
+            }
             sweepDir(paths.layersDir(), keep, "layer", removed);
+            if (paths.smallTreesDir().isPresent() && Files.isDirectory(paths.smallTreesDir().get())) {
+                sweepCache(paths.smallTreesDir().get(), keep, removed);
+            }
             sweepLocks(keep);
             sweepTmp(removed);
         } catch (IOException e) {
@@ -89,6 +96,23 @@ public final class GarbageCollector {
         }
     }
 
+    /** The small-tree cache: trees of layers no tag keeps, and what an unpack that crashed left. */
+    private static void sweepCache(Path dir, Set<LayerDigest> keep, List<PruneReport.Removed> removed) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.sorted().toList()) {
+                String name = p.getFileName().toString();
+                Optional<LayerDigest> d = StorePaths.digestOfName(name);
+                if ((d.isPresent() && !keep.contains(d.get())) || name.startsWith(".tmp-")) {
+                    long bytes = Trees.size(p);
+                    Trees.delete(p);
+                    if (d.isPresent() && !name.endsWith(".json")) {
+                        removed.add(new PruneReport.Removed("layer tree (memory)", d.get().toString(), bytes));
+                    }
+                }
+            }
+        }
+    }
+
     private void sweepLocks(Set<LayerDigest> keep) throws IOException {
         if (!Files.isDirectory(paths.locksDir())) {
             return;
@@ -105,6 +129,14 @@ public final class GarbageCollector {
     }
 
     private void sweepTmp(List<PruneReport.Removed> removed) throws IOException {
+        if (Files.isDirectory(paths.tagsDir())) {
+            try (Stream<Path> entries = Files.list(paths.tagsDir())) {
+                for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList()) {
+                    Files.deleteIfExists(p); // a tag link a crashed writer never renamed into place
+                    removed.add(new PruneReport.Removed("tmp", "tags/" + p.getFileName(), 0));
+                }
+            }
+        }
         if (!Files.isDirectory(paths.tmpDir())) {
             return;
         }

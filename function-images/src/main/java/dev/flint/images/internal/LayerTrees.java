@@ -16,8 +16,10 @@ import java.security.MessageDigest;
 
 /**
  * The unpacked trees of layers, {@code layers/sha256/<hex>/}, each with its unpack record
- * {@code <hex>.json}. A tree is unpacked from its blob under a temporary name and renamed into place,
- * and the record is written after it: a tree without a record never finished and is never used.
+ * {@code <hex>.json}; a small layer's (its blob in the pack) may be in the store's small-tree cache
+ * instead ({@link StorePaths#smallLayerDir}). A tree is unpacked from its blob under a temporary
+ * name and renamed into place, and the record is written after it: a tree without a record never
+ * finished and is never used.
  *
  * <p>{@link #ensureUnpacked} must be called under the layer's digest lock; the other methods read.
  */
@@ -41,6 +43,22 @@ public final class LayerTrees {
         return ensureUnpacked(d, null, () -> { });
     }
 
+    /** Where a layer's tree and record are: in the small-tree cache when its blob is (or will be) packed. */
+    private record Where(Path dir, Path record) {}
+
+    private Where where(LayerDigest d, boolean small) {
+        return small ? new Where(paths.smallLayerDir(d), paths.smallLayerRecord(d)) : new Where(paths.layerDir(d), paths.layerRecord(d));
+    }
+
+    private Where where(LayerDigest d) {
+        return where(d, blobs.isPacked(d));
+    }
+
+    /** Whether this layer's tree is a cache that can be rebuilt from the pack (it is small and the store has a cache). */
+    public boolean isCached(LayerDigest d) {
+        return paths.smallTreesDir().isPresent() && blobs.isPacked(d);
+    }
+
     /**
      * Unpacks a layer that is being imported from its staged blob, {@code staged}: a file hashed as
      * it was written a moment ago (so it is not hashed again) and not yet in place. When the tree is
@@ -49,14 +67,24 @@ public final class LayerTrees {
      * is moved into place and recorded. Caller holds the digest lock.
      */
     public Path ensureUnpacked(LayerDigest d, Path staged, Runnable beforeInstall) {
-        Path dir = paths.layerDir(d);
-        if (isComplete(d)) {
+        Where w;
+        try {
+            w = staged != null ? where(d, Files.size(staged) <= BlobPack.SMALL_BYTES) : where(d);
+        } catch (IOException e) {
+            throw new ImageException.StoreFailed("cannot read staged layer", staged, e);
+        }
+        Path dir = w.dir();
+        if (isComplete(w, d)) {
             beforeInstall.run();
             return dir;
         }
-        Path tmp = paths.newTemp("layer");
+        // A cached tree is unpacked on the cache's file system, so that its move into place is a rename.
+        Path tmp = dir.getParent().resolve(".tmp-" + d.hex() + "-" + java.util.UUID.randomUUID());
         try {
-            Trees.delete(paths.layerRecord(d));
+            if (paths.smallTreesDir().isPresent() && dir.startsWith(paths.smallTreesDir().get())) {
+                SmallTreeCache.check(paths.root(), paths.smallTreesDir().get()); // checked again: it lives in /dev/shm
+            }
+            Trees.delete(w.record());
             Trees.delete(dir);
             Files.createDirectories(tmp.getParent());
             MessageDigest md = LayerDigest.sha256();
@@ -74,7 +102,7 @@ public final class LayerTrees {
             beforeInstall.run();
             Files.createDirectories(dir.getParent());
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            writeRecord(d, listing);
+            writeRecord(w, d, listing);
             return dir;
         } catch (IOException e) {
             throw new ImageException.StoreFailed("cannot unpack layer " + d + " into", dir, e);
@@ -87,19 +115,23 @@ public final class LayerTrees {
         }
     }
 
-    private void writeRecord(LayerDigest d, TreeListing listing) throws IOException {
-        Path tmp = paths.newTemp("record");
+    private void writeRecord(Where w, LayerDigest d, TreeListing listing) throws IOException {
+        Path tmp = w.record().resolveSibling(".tmp-record-" + java.util.UUID.randomUUID());
         Files.write(tmp, StoreJson.layerRecord(d, listing));
-        Files.move(tmp, paths.layerRecord(d), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, w.record(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Whether the tree is there with a readable record of this layer. */
     public boolean isComplete(LayerDigest d) {
-        if (!Files.isDirectory(paths.layerDir(d))) {
+        return isComplete(where(d), d);
+    }
+
+    private boolean isComplete(Where w, LayerDigest d) {
+        if (!Files.isDirectory(w.dir())) {
             return false;
         }
         try {
-            readRecord(d);
+            readRecord(w, d);
             return true;
         } catch (ImageException.Corrupt e) {
             return false;
@@ -108,26 +140,30 @@ public final class LayerTrees {
 
     /** The record of a finished tree; {@link ImageException.Corrupt} when there is none or it is damaged. */
     public TreeListing readRecord(LayerDigest d) {
+        return readRecord(where(d), d);
+    }
+
+    private static TreeListing readRecord(Where w, LayerDigest d) {
         try {
-            return StoreJson.parseLayerRecord(Files.readAllBytes(paths.layerRecord(d)), d);
+            return StoreJson.parseLayerRecord(Files.readAllBytes(w.record()), d);
         } catch (NoSuchFileException e) {
-            throw new ImageException.Corrupt(d, "layer tree " + paths.layerDir(d) + " never finished unpacking (no unpack record)",
+            throw new ImageException.Corrupt(d, "layer tree " + w.dir() + " never finished unpacking (no unpack record)",
                     "build or import the image again, which unpacks it afresh");
         } catch (IOException | IllegalArgumentException e) {
-            throw new ImageException.Corrupt(d, "layer unpack record " + paths.layerRecord(d) + " is damaged: " + e.getMessage(),
+            throw new ImageException.Corrupt(d, "layer unpack record " + w.record() + " is damaged: " + e.getMessage(),
                     "build or import the image again, which unpacks it afresh");
         }
     }
 
     /** The cheap check done before every use: the tree is there and finished. Returns its directory. */
     public Path check(LayerDigest d) {
-        Path dir = paths.layerDir(d);
-        if (!Files.isDirectory(dir)) {
-            throw new ImageException.Corrupt(d, "layer tree " + dir + " is missing",
+        Where w = where(d);
+        if (!Files.isDirectory(w.dir())) {
+            throw new ImageException.Corrupt(d, "layer tree " + w.dir() + " is missing",
                     "build or import the image again, which unpacks it afresh");
         }
-        readRecord(d);
-        return dir;
+        readRecord(w, d);
+        return w.dir();
     }
 
     /**
@@ -136,20 +172,21 @@ public final class LayerTrees {
      * and is reported as {@link ImageException.Corrupt}.
      */
     public void verify(LayerDigest d) {
-        TreeListing recorded = readRecord(d);
+        Where w = where(d);
+        TreeListing recorded = readRecord(w, d);
         TreeListing now;
         try {
             now = TreeListing.of(check(d));
         } catch (IOException e) {
-            throw new ImageException.StoreFailed("cannot walk layer tree", paths.layerDir(d), e);
+            throw new ImageException.StoreFailed("cannot walk layer tree", w.dir(), e);
         }
         if (!now.equals(recorded)) {
             try {
-                Files.deleteIfExists(paths.layerRecord(d));
+                Files.deleteIfExists(w.record());
             } catch (IOException e) {
                 // reported below all the same
             }
-            throw new ImageException.Corrupt(d, "layer tree " + paths.layerDir(d) + " changed after unpacking ("
+            throw new ImageException.Corrupt(d, "layer tree " + w.dir() + " changed after unpacking ("
                     + now.entries() + " entries, " + now.bytes() + " bytes; unpacked " + recorded.entries() + ", " + recorded.bytes() + ")",
                     "build or import the image again, which unpacks it afresh");
         }

@@ -38,6 +38,7 @@ public final class StoreLocks {
     private FileChannel sharedChannel;
     private FileLock sharedFileLock;
     private final ConcurrentMap<LayerDigest, ReentrantLock> digestLocks = new ConcurrentHashMap<>();
+    private final ReentrantLock packLock = new ReentrantLock();
 
     private StoreLocks(StorePaths paths) {
         this.paths = paths;
@@ -110,6 +111,17 @@ public final class StoreLocks {
             return fileLock(paths.digestLock(d), jvm::unlock);
         } catch (RuntimeException e) {
             jvm.unlock();
+            throw e;
+        }
+    }
+
+    /** The lock of the small-blob pack: one writer (append or compaction) at a time. Take it last. */
+    public Held pack() {
+        packLock.lock();
+        try {
+            return fileLock(paths.packLock(), packLock::unlock);
+        } catch (RuntimeException e) {
+            packLock.unlock();
             throw e;
         }
     }

@@ -6,19 +6,28 @@ import dev.flint.images.LayerDigest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * The tags of a store: one small file per tag holding the digest of the manifest it points at,
- * replaced atomically. Thread-safe.
+ * The tags of a store: one symbolic link per tag, {@code tags/<name>@<tag>} ('/' in names as '+'),
+ * whose target is the manifest digest in base64url (43 characters, so the file system keeps it in
+ * the inode: a tag takes no disk block), replaced atomically by a rename. Thread-safe.
  */
 public final class Tags {
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64_DECODE = Base64.getUrlDecoder();
+
     private final StorePaths paths;
 
     public Tags(StorePaths paths) {
@@ -28,7 +37,7 @@ public final class Tags {
     public Optional<LayerDigest> read(ImageRef ref) {
         Path p = paths.tag(ref);
         try {
-            return Optional.of(parse(p, Files.readString(p, StandardCharsets.US_ASCII)));
+            return Optional.of(parse(p, Files.readSymbolicLink(p).toString()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -39,11 +48,14 @@ public final class Tags {
     /** Points the tag at a manifest (replacing what it pointed at). */
     public void write(ImageRef ref, LayerDigest manifest) {
         Path p = paths.tag(ref);
-        Path tmp = paths.newTemp("tag");
+        if (p.getFileName().toString().getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new ImageException.InvalidReference(ref.toString(), "name and tag together are too long to store (over 254 bytes)",
+                    "use a shorter name or tag");
+        }
+        Path tmp = paths.tagsDir().resolve(".tmp-" + UUID.randomUUID());
         try {
             Files.createDirectories(p.getParent());
-            Files.createDirectories(tmp.getParent());
-            Files.writeString(tmp, manifest + "\n", StandardCharsets.US_ASCII);
+            Files.createSymbolicLink(tmp, Path.of(B64.encodeToString(HexFormat.of().parseHex(manifest.hex()))));
             Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             BlobStore.deleteQuietly(tmp);
@@ -55,15 +67,7 @@ public final class Tags {
     public boolean delete(ImageRef ref) {
         Path p = paths.tag(ref);
         try {
-            boolean had = Files.deleteIfExists(p);
-            try (Stream<Path> rest = Files.list(p.getParent())) {
-                if (rest.findAny().isEmpty()) {
-                    Files.deleteIfExists(p.getParent());
-                }
-            }
-            return had;
-        } catch (NoSuchFileException e) {
-            return false;
+            return Files.deleteIfExists(p);
         } catch (IOException e) {
             throw new ImageException.StoreFailed("cannot remove tag", p, e);
         }
@@ -75,13 +79,16 @@ public final class Tags {
         if (!Files.isDirectory(paths.tagsDir())) {
             return out;
         }
-        try (Stream<Path> names = Files.list(paths.tagsDir())) {
-            for (Path nameDir : names.filter(Files::isDirectory).toList()) {
-                try (Stream<Path> tags = Files.list(nameDir)) {
-                    for (Path tag : tags.filter(Files::isRegularFile).toList()) {
-                        ImageRef ref = StorePaths.refOfTag(nameDir.getFileName().toString(), tag.getFileName().toString());
-                        out.put(ref, parse(tag, Files.readString(tag, StandardCharsets.US_ASCII)));
-                    }
+        try (Stream<Path> tags = Files.list(paths.tagsDir())) {
+            for (Path tag : tags.toList()) {
+                Optional<ImageRef> ref = StorePaths.refOfTag(tag.getFileName().toString());
+                if (ref.isEmpty() || !Files.isSymbolicLink(tag)) {
+                    continue; // a temporary name
+                }
+                try {
+                    out.put(ref.get(), parse(tag, Files.readSymbolicLink(tag).toString()));
+                } catch (NoSuchFileException e) {
+                    // removed meanwhile
                 }
             }
         } catch (IOException e) {
@@ -90,12 +97,68 @@ public final class Tags {
         return out;
     }
 
-    private static LayerDigest parse(Path file, String content) {
-        try {
-            return LayerDigest.parse(content.trim());
-        } catch (ImageException.InvalidDigest e) {
-            throw new ImageException("tag file " + file + " is damaged: " + e.getMessage(),
-                    "remove the file and tag the image again", e);
+    /** Whether tags of the earlier layout (a directory per name) are there to migrate. */
+    public boolean hasEarlierLayout() {
+        if (!Files.isDirectory(paths.tagsDir())) {
+            return false;
         }
+        try (Stream<Path> names = Files.list(paths.tagsDir())) {
+            return names.anyMatch(p -> !p.getFileName().toString().startsWith(".") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException e) {
+            throw new ImageException.StoreFailed("cannot list tags in", paths.tagsDir(), e);
+        }
+    }
+
+    /**
+     * Moves tags of the earlier layout ({@code tags/<name>/<tag>}, a file holding the digest) to
+     * links; the store calls it when it opens, holding the store lock exclusively. A tag file that
+     * cannot be read as one is left where it is (and listed by nobody: it was damaged already).
+     */
+    public void migrate() {
+        if (!Files.isDirectory(paths.tagsDir())) {
+            return;
+        }
+        try (Stream<Path> names = Files.list(paths.tagsDir())) {
+            for (Path nameDir : names.filter(p -> !p.getFileName().toString().startsWith(".")
+                    && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                try (Stream<Path> tags = Files.list(nameDir)) {
+                    for (Path tag : tags.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                        try {
+                            ImageRef ref = ImageRef.of(nameDir.getFileName().toString().replace('+', '/'), tag.getFileName().toString());
+                            write(ref, LayerDigest.parse(Files.readString(tag, StandardCharsets.US_ASCII).trim()));
+                            Files.deleteIfExists(tag);
+                        } catch (ImageException e) {
+                            // damaged or not a reference: left for its owner to remove
+                        }
+                    }
+                }
+                try (Stream<Path> left = Files.list(nameDir)) {
+                    if (left.findAny().isPresent()) { // out of the way, so the store does not look again
+                        Files.move(nameDir, paths.tagsDir().resolve(".earlier-" + nameDir.getFileName()),
+                                StandardCopyOption.REPLACE_EXISTING);
+                        continue;
+                    }
+                }
+                Files.deleteIfExists(nameDir);
+            }
+        } catch (NoSuchFileException e) {
+            // another process migrated it meanwhile
+        } catch (IOException e) {
+            throw new ImageException.StoreFailed("cannot move tags to links in", paths.tagsDir(), e);
+        }
+    }
+
+    private static LayerDigest parse(Path link, String target) {
+        byte[] raw;
+        try {
+            raw = B64_DECODE.decode(target);
+        } catch (IllegalArgumentException e) {
+            raw = new byte[0];
+        }
+        if (raw.length != 32) {
+            throw new ImageException("tag " + link + " is damaged: its link does not hold a digest ('" + target + "')",
+                    "remove it and tag the image again");
+        }
+        return LayerDigest.ofHex(HexFormat.of().formatHex(raw));
     }
 }

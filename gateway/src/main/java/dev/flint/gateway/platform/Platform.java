@@ -66,7 +66,7 @@ public class Platform {
             state = StateStores.open(config);
             GuestSeed.ensure(state.store(), config.dataDir());
             registerActivationGauges();
-            images = ImageStore.open(config.imagesPath());
+            images = ImageStore.open(config.imagesPath(), dev.flint.images.LayerLimits.defaults(), config.imagesTreeCachePath());
             busybox = baseImage(BaseImages.BUSYBOX);
             python = baseImage(BaseImages.PYTHON);
             runtime = SandboxRuntime.start(RuntimeConfig.defaults()
