@@ -68,7 +68,8 @@ final class PackagedServer implements AutoCloseable {
         String classes = archiveFresh() ? "-XX:SharedArchiveFile=" + CLASS_ARCHIVE : "-XX:ArchiveClassesAtExit=" + CLASS_ARCHIVE;
         List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-Xlog:cds*=off", classes, "-Dquarkus.http.port=" + port,
                 "-Dflint.data-dir=" + data, "-Dflint.kafka.port=" + kafkaPort, "-Dflint.sandbox.cgroup-parent=flint-bench-" + name,
-                "-Dflint.images-dir=" + InvokerBench.baseStore().root().toAbsolutePath()));
+                "-Dflint.images-dir=" + InvokerBench.baseStore().root().toAbsolutePath(),
+                "-Dflint.images-tree-cache=" + data.resolve("tree-cache"))); // in /dev/shm it would outlive the bench
         for (String p : properties) {
             command.add("-D" + p);
         }
