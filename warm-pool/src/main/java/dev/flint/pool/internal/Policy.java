@@ -97,9 +97,15 @@ public final class Policy {
      * budget every idle one goes and the pool stays over it (the invoker's limits bound that).
      */
     public static List<Long> evictions(List<WarmEntry> idleWarm, long leasedBytes, long budget) {
+        long total = leasedBytes;
+        for (WarmEntry w : idleWarm) {
+            total += w.memoryBytes();
+        }
+        if (total <= budget) {
+            return List.of(); // the common case, decided without sorting every idle sandbox
+        }
         List<WarmEntry> lru = new ArrayList<>(idleWarm);
         lru.sort(LEAST_RECENT_FIRST);
-        long total = leasedBytes + lru.stream().mapToLong(WarmEntry::memoryBytes).sum();
         List<Long> evict = new ArrayList<>();
         for (WarmEntry w : lru) {
             if (total <= budget) {
