@@ -214,10 +214,7 @@ class RegistriesTest {
 
     @Test
     void aDroppedConnection_midDownload_resumesWithARange() throws IOException {
-        Image img = bigImage(tmp.resolve("src"));
-        Registries.Options creds = new Registries.Options(USER_PASS, false);
-        ImageRef remote = ImageRef.parse(host + "/team/app:big");
-        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        Image img = pushedBigImage();
         cutBlobGets.set(2); // the whole GET and the first resumed one are cut half-way
         ImageStore dst = ImageStore.open(tmp.resolve("dst"));
         List<String> lines = new ArrayList<>();
@@ -234,10 +231,7 @@ class RegistriesTest {
 
     @Test
     void aPullThatGivesUp_keepsWhatArrived_andTheNextPullResumesFromIt() throws IOException {
-        Image img = bigImage(tmp.resolve("src"));
-        Registries.Options creds = new Registries.Options(USER_PASS, false);
-        ImageRef remote = ImageRef.parse(host + "/team/app:big");
-        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        Image img = pushedBigImage();
         ImageStore dst = ImageStore.open(tmp.resolve("dst"));
         cutBlobGets.set(4); // more cuts than one pull retries
         ImageException.RegistryFailed e = assertThrows(ImageException.RegistryFailed.class,
@@ -261,10 +255,7 @@ class RegistriesTest {
 
     @Test
     void aDamagedPartialDownload_isADigestMismatch_andIsDropped() throws IOException {
-        Image img = bigImage(tmp.resolve("src"));
-        Registries.Options creds = new Registries.Options(USER_PASS, false);
-        ImageRef remote = ImageRef.parse(host + "/team/app:big");
-        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        Image img = pushedBigImage();
         ImageStore dst = ImageStore.open(tmp.resolve("dst"));
         LayerDigest layer = img.manifest().layers().get(0).digest();
         Path partial = dst.partialDownload(layer);
@@ -272,6 +263,17 @@ class RegistriesTest {
         assertThrows(ImageException.DigestMismatch.class, () -> Registries.pull(dst, remote, creds, Progress.none()));
         assertFalse(Files.exists(partial), "a damaged partial download is not resumed again");
         assertEquals(img.digest(), Registries.pull(dst, remote, creds, Progress.none()).digest());
+    }
+
+    private final Registries.Options creds = new Registries.Options(USER_PASS, false);
+    private ImageRef remote;
+
+    /** A 300 KB layer's image (a file blob, over the pack's limit), pushed to the registry as {@link #remote}. */
+    private Image pushedBigImage() {
+        Image img = bigImage(tmp.resolve("src"));
+        remote = ImageRef.parse(host + "/team/app:big");
+        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        return img;
     }
 
     private Image bigImage(Path root) {
