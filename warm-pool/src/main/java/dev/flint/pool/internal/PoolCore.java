@@ -54,7 +54,7 @@ public final class PoolCore<S> implements AutoCloseable {
     private final Map<ImageLayers, Deque<S>> stemCells = new LinkedHashMap<>();
     private final Map<ImageLayers, Integer> pending = new HashMap<>();
     private final Map<ImageLayers, Deque<Instant>> misses = new HashMap<>();
-    private final Map<Long, Idle<S>> idle = new HashMap<>();
+    private final IdleSandboxes<S> idle = new IdleSandboxes<>();
     private final Map<Long, Slot<S>> leased = new HashMap<>();
     private long leasedBytes;
     private long nextId = 1;
@@ -69,9 +69,6 @@ public final class PoolCore<S> implements AutoCloseable {
     private long discarded;
     private long failures;
     private boolean closed;
-
-    private record Idle<S>(WarmEntry entry, S sandbox) {
-    }
 
     public PoolCore(SandboxFactory<S> factory, PoolConfig config, InstantSource clock) {
         this.factory = factory;
@@ -96,7 +93,11 @@ public final class PoolCore<S> implements AutoCloseable {
         try {
             checkOpen();
             Instant now = clock.instant();
-            Decision.Acquire d = Policy.onAcquire(state(now), function, image, bytes);
+            // Only the function's own idle sandboxes can be chosen, and under the budget none is
+            // evicted: the policy sees all of them only when it may have to evict (same decision).
+            boolean mayEvict = leasedBytes + bytes + idle.bytes() > config.memoryBudgetBytes();
+            Decision.Acquire d = Policy.onAcquire(state(now, mayEvict ? idle.entries() : idle.entriesOf(function)),
+                    function, image, bytes);
             slot = apply(d, function, image, bytes, now, doomed);
             create = d.stem().create();
         } finally {
@@ -111,16 +112,16 @@ public final class PoolCore<S> implements AutoCloseable {
     private Slot<S> apply(Decision.Acquire d, FunctionKey function, ImageLayers image, long bytes, Instant now, List<S> doomed) {
         stemCells.computeIfAbsent(image, k -> new ArrayDeque<>());
         for (long id : d.evict()) {
-            doomed.add(idle.remove(id).sandbox());
+            doomed.add(idle.remove(id));
             evicted++;
         }
         pending.merge(image, d.stem().create(), Integer::sum);
         Slot<S> slot = null;
         switch (d.choice().kind()) {
             case WARM -> {
-                Idle<S> w = idle.remove(d.choice().warmId());
+                long id = d.choice().warmId();
                 warmHits++;
-                slot = new Slot<>(w.entry().id(), w.sandbox(), function, image, HitKind.WARM, bytes);
+                slot = new Slot<>(id, idle.remove(id), function, image, HitKind.WARM, bytes);
             }
             case STEM -> {
                 stemHits++;
@@ -186,10 +187,12 @@ public final class PoolCore<S> implements AutoCloseable {
                 discarded++;
                 doomed.add(slot.sandbox());
             } else {
-                idle.put(slot.id(), new Idle<>(new WarmEntry(slot.id(), slot.function(), slot.image(), clock.instant(), slot.memoryBytes()), slot.sandbox()));
-                for (long id : Policy.onRelease(idle.values().stream().map(Idle::entry).toList(), leasedBytes, config).evict()) {
-                    doomed.add(idle.remove(id).sandbox());
-                    evicted++;
+                idle.put(new WarmEntry(slot.id(), slot.function(), slot.image(), clock.instant(), slot.memoryBytes()), slot.sandbox());
+                if (leasedBytes + idle.bytes() > config.memoryBudgetBytes()) { // else nothing to evict
+                    for (long id : Policy.onRelease(idle.entries(), leasedBytes, config).evict()) {
+                        doomed.add(idle.remove(id));
+                        evicted++;
+                    }
                 }
             }
         } finally {
@@ -220,9 +223,9 @@ public final class PoolCore<S> implements AutoCloseable {
                 return;
             }
             Instant now = clock.instant();
-            Decision.Tick d = Policy.onTick(state(now), now);
+            Decision.Tick d = Policy.onTick(state(now, idle.entries()), now);
             for (long id : d.expire()) {
-                doomed.add(idle.remove(id).sandbox());
+                doomed.add(idle.remove(id));
                 expired++;
             }
             d.stems().forEach((image, plan) -> {
@@ -248,8 +251,8 @@ public final class PoolCore<S> implements AutoCloseable {
         }
     }
 
-    /** The policy's view: drops demand older than the window first. Lock held. */
-    private PoolState state(Instant now) {
+    /** The policy's view, with the idle sandboxes it needs to see: drops demand older than the window first. Lock held. */
+    private PoolState state(Instant now, List<WarmEntry> idleWarm) {
         Instant since = now.minus(config.demandWindow());
         Map<ImageLayers, Integer> demand = new HashMap<>();
         misses.forEach((image, times) -> {
@@ -260,7 +263,7 @@ public final class PoolCore<S> implements AutoCloseable {
         });
         Map<ImageLayers, StemCount> stems = new HashMap<>();
         stemCells.forEach((image, ready) -> stems.put(image, new StemCount(ready.size(), pending.getOrDefault(image, 0))));
-        return new PoolState(idle.values().stream().map(Idle::entry).toList(), leasedBytes, stems, demand, config);
+        return new PoolState(idleWarm, leasedBytes, stems, demand, config);
     }
 
     /**
@@ -362,7 +365,7 @@ public final class PoolCore<S> implements AutoCloseable {
             Map<ImageLayers, Integer> ready = new HashMap<>();
             stemCells.forEach((image, cells) -> ready.put(image, cells.size()));
             int inFlight = pending.values().stream().mapToInt(Integer::intValue).sum();
-            long warmBytes = leasedBytes + idle.values().stream().mapToLong(i -> i.entry().memoryBytes()).sum();
+            long warmBytes = leasedBytes + idle.bytes();
             return new PoolSnapshot(warmHits, stemHits, coldHits, ready, inFlight, idle.size(), leased.size(), warmBytes,
                     created, destroyed, evicted, expired, retired, discarded, failures);
         } finally {
@@ -396,8 +399,7 @@ public final class PoolCore<S> implements AutoCloseable {
             closed = true;
             stemCells.values().forEach(doomed::addAll);
             stemCells.clear();
-            idle.values().forEach(i -> doomed.add(i.sandbox()));
-            idle.clear();
+            doomed.addAll(idle.clear());
             for (Slot<S> s : leased.values()) {
                 s.returned = true;
                 doomed.add(s.sandbox());
