@@ -51,6 +51,22 @@ class LifecycleIT {
     }
 
     @Test
+    void anImageWithoutProcDevOrTmp_getsThemInEveryRun() throws IOException {
+        Path bare = Files.createDirectories(tmp.resolve("bare/bin"));
+        Files.copy(fx.rootfs.resolve("bin/busybox"), bare.resolve("busybox"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        try (Sandbox s = fx.create(SandboxSpec.builder().layer(tmp.resolve("bare")).build())) {
+            for (int i = 0; i < 3; i++) { // made in each fresh root: the image never holds them
+                Execution e = s.run(ProcessSpec.builder("/bin/busybox", "sh", "-c",
+                        "/bin/busybox test -d /proc/self && /bin/busybox test -c /dev/null && /bin/busybox touch /tmp/x"
+                                + " && /bin/busybox ls -d /proc /dev /tmp").timeout(RuntimeFixture.RUN_TIMEOUT).build());
+                assertEquals(Outcome.EXITED, e.outcome(), describe(e));
+                assertEquals(0, e.exitCode(), describe(e));
+                assertEquals("/dev\n/proc\n/tmp\n", e.stdoutText(), describe(e));
+            }
+        }
+    }
+
+    @Test
     void run_exitingWithACode_isExitedWithThatCode() {
         Execution e = sh(sandbox, "exit 3");
 
