@@ -390,9 +390,9 @@ public final class ImageStore {
         return paths.partialDownload(d);
     }
 
-    /** Keeps other pulls of blob {@code d} (in this JVM and others) off its partial download. */
+    /** Keeps other pulls of blob {@code d} (in this JVM and others) off its partial download until it is imported. */
     Lease downloadLock(LayerDigest d) {
-        return locks.digest(d)::close;
+        return locks.download(d)::close;
     }
 
     /** The limits a layer is unpacked with, which also bound an archive being imported. */

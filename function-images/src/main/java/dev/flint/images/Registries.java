@@ -49,8 +49,9 @@ public final class Registries {
             "application/vnd.docker.distribution.manifest.list.v2+json");
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final long MAX_JSON = 16 << 20;
-    /** A registry's answer to how much of an upload it has: {@code 0-END}, END inclusive. */
+    /** Where a 206's Content-Range starts: {@code bytes START-END/SIZE}. */
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-");
+    /** A registry's answer to how much of an upload it has: {@code 0-END}, END inclusive. */
     private static final Pattern RANGE = Pattern.compile("(?:bytes=)?0-(\\d+)");
 
     private Registries() {
@@ -151,19 +152,9 @@ public final class Registries {
                     how = "already in the store";
                 } else {
                     String layer = ref + ": layer " + (i + 1) + "/" + layerDescs.size() + " " + diffId.shortHex();
-                    Path whole = download(store, c, blob, l.path("size").asLong(-1), layer, progress);
-                    try (InputStream in = Files.newInputStream(whole)) {
-                        layers.add(store.importLayer(in, diffId));
-                        how = "pulled " + Files.size(whole) + " bytes";
-                    } catch (IOException e) {
-                        throw new ImageException.StoreFailed("cannot read downloaded layer", whole, e);
-                    } finally {
-                        try {
-                            Files.deleteIfExists(whole);
-                        } catch (IOException e) {
-                            // prune clears tmp/
-                        }
-                    }
+                    Pulled p = pullLayer(store, c, blob, diffId, l.path("size").asLong(-1), layer, progress);
+                    layers.add(p.layer());
+                    how = p.how();
                 }
                 progress.report(ref + ": layer " + (i + 1) + "/" + layerDescs.size() + " " + diffId.shortHex() + " " + how
                         + " (" + (System.nanoTime() - start) / 1_000_000 + " ms)");
@@ -185,22 +176,43 @@ public final class Registries {
         }
     }
 
+    /** A layer a pull took in, and how, for its progress line. */
+    private record Pulled(Layer layer, String how) {}
+
     /**
      * Downloads blob {@code d} into the store's partial download for it, resuming what an earlier,
-     * interrupted pull left there, and moves the whole, checked file to a fresh temporary name (so a
-     * concurrent pull of the same blob never reads it half-imported); the caller deletes it.
+     * interrupted pull left there (once more from byte 0 when those bytes were not the blob's), and
+     * imports it as layer {@code diffId}, all under the blob's download lock: a concurrent pull of
+     * the same blob waits, then finds the layer stored.
      */
-    private static Path download(ImageStore store, Client c, LayerDigest d, long size, String what, Progress progress) {
+    private static Pulled pullLayer(ImageStore store, Client c, LayerDigest d, LayerDigest diffId, long size, String what,
+            Progress progress) {
         if (size <= 0) {
             throw new ImageException("manifest gives layer " + d + " no size", "the registry holds a damaged image");
         }
         Path partial = store.partialDownload(d);
         try (ImageStore.Lease one = store.downloadLock(d)) {
+            Layer meanwhile = store.hasBlob(diffId) ? reuse(store, diffId) : null;
+            if (meanwhile != null) {
+                return new Pulled(meanwhile, "stored by another pull meanwhile");
+            }
             Files.createDirectories(partial.getParent());
-            c.blobToFile(d, size, partial, line -> progress.report(what + ": " + line));
-            Path whole = store.newTemp("pull");
-            Files.move(partial, whole, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return whole;
+            Progress p = line -> progress.report(what + ": " + line);
+            boolean resumed = Files.exists(partial);
+            try {
+                c.blobToFile(d, size, partial, p);
+            } catch (ImageException.DigestMismatch e) {
+                if (!resumed) {
+                    throw e;
+                }
+                p.report("the bytes kept from an interrupted pull were not the blob's; downloading it whole");
+                c.blobToFile(d, size, partial, p); // the damaged partial file is gone: from byte 0
+            }
+            try (InputStream in = Files.newInputStream(partial)) {
+                return new Pulled(store.importLayer(in, diffId), "pulled " + Files.size(partial) + " bytes");
+            } finally {
+                Files.deleteIfExists(partial); // imported, or a layer the store refused: either way done with
+            }
         } catch (IOException e) {
             throw new ImageException.StoreFailed("cannot write layer", partial, e);
         }
@@ -599,9 +611,12 @@ public final class Registries {
         private HttpResponse<InputStream> send(HttpRequest.Builder b, String what) {
             try {
                 HttpResponse<InputStream> r = once(b);
-                if (r.statusCode() == 401 && authorization == null) {
+                // No authorization yet, or a bearer token that expired (they last minutes; a long
+                // pull or a resumed one outlives them): negotiate once more and retry.
+                if (r.statusCode() == 401 && (authorization == null || authorization.startsWith("Bearer "))) {
                     String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
                     drain(r);
+                    authorization = null;
                     authenticate(challenge);
                     r = once(b);
                 }

@@ -38,12 +38,19 @@ class RegistriesTest {
     @TempDir
     Path tmp;
     private HttpServer server;
+    private final java.util.concurrent.ExecutorService serving = java.util.concurrent.Executors.newCachedThreadPool();
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     private final Map<String, byte[]> manifests = new ConcurrentHashMap<>();
     private final Map<String, String> manifestTypes = new ConcurrentHashMap<>();
     private final AtomicInteger uploads = new AtomicInteger();
     private final AtomicInteger blobGets = new AtomicInteger();
     private volatile String tamper;
+    /** The one token the registry accepts now; a new one makes those handed out before expire. */
+    private volatile String token = "t0k";
+    /** How long a blob GET of over 10 KB waits before it answers. */
+    private volatile long slowBlobMillis;
+    /** Blob GETs after which the token expires (-1: never). */
+    private final AtomicInteger expireTokenAfterGets = new AtomicInteger(-1);
     /** Upload sessions: what each has received so far. */
     private final Map<String, java.io.ByteArrayOutputStream> sessions = new ConcurrentHashMap<>();
     /** PATCHes to fail by keeping half the chunk and dropping the connection without an answer. */
@@ -66,19 +73,21 @@ class RegistriesTest {
                 reply(ex, 401, new byte[0]);
                 return;
             }
-            reply(ex, 200, "{\"token\":\"t0k\"}".getBytes(StandardCharsets.UTF_8));
+            reply(ex, 200, ("{\"token\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8));
         });
         server.createContext("/v2/", this::registry);
+        server.setExecutor(serving); // two pulls at once are served at once
         server.start();
     }
 
     @AfterEach
     void stop() {
         server.stop(0);
+        serving.shutdownNow();
     }
 
     private void registry(HttpExchange ex) throws IOException {
-        if (!"Bearer t0k".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        if (!("Bearer " + token).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
             ex.getResponseHeaders().add("WWW-Authenticate",
                     "Bearer realm=\"http://" + host + "/token\",service=\"fake\",scope=\"repository:team/app:pull,push\"");
             reply(ex, 401, new byte[0]);
@@ -110,6 +119,9 @@ class RegistriesTest {
                 ex.close();
             } else {
                 blobGets.incrementAndGet();
+                if (expireTokenAfterGets.decrementAndGet() == 0) {
+                    token = "t0k-renewed"; // this answer still goes out; the next request's token is stale
+                }
                 byte[] out = d.equals(tamper) ? damaged(b) : b;
                 String range = ex.getRequestHeaders().getFirst("Range");
                 int from = 0;
@@ -119,6 +131,13 @@ class RegistriesTest {
                     ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (out.length - 1) + "/" + out.length);
                 }
                 byte[] part = java.util.Arrays.copyOfRange(out, from, out.length);
+                if (part.length > 10_000 && slowBlobMillis > 0) {
+                    try {
+                        Thread.sleep(slowBlobMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (part.length > 10_000 && cutBlobGets.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     ex.sendResponseHeaders(range == null ? 200 : 206, part.length);
                     ex.getResponseBody().write(part, 0, part.length / 2);
@@ -254,15 +273,46 @@ class RegistriesTest {
     }
 
     @Test
-    void aDamagedPartialDownload_isADigestMismatch_andIsDropped() throws IOException {
+    void twoPullsOfOneImageAtOnce_downloadItsLayerOnce() throws Exception {
+        Image img = pushedBigImage();
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        slowBlobMillis = 400; // the first pull holds the layer's download lock that long at least
+        int before = blobGets.get();
+        List<String> first = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> second = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread a = new Thread(() -> Registries.pull(dst, remote, creds, first::add));
+        a.start();
+        Thread.sleep(150);
+        Image pulled = Registries.pull(ImageStore.open(tmp.resolve("dst")), remote, creds, second::add);
+        a.join(30_000);
+        assertEquals(img.digest(), pulled.digest());
+        assertTrue(first.stream().anyMatch(l -> l.contains("pulled")), first.toString());
+        assertTrue(second.stream().anyMatch(l -> l.contains("stored by another pull meanwhile")), second.toString());
+        assertEquals(before + 3, blobGets.get(), "the layer once, the config twice");
+    }
+
+    @Test
+    void aTokenThatExpiresDuringAPull_isRenewed_andThePullGoesOn() {
+        Image img = pushedBigImage();
+        cutBlobGets.set(1); // the layer's download breaks off ...
+        expireTokenAfterGets.set(1); // ... and the token expires with it: the resumed GET needs a new one
+        ImageStore dst = ImageStore.open(tmp.resolve("dst"));
+        assertEquals(img.digest(), Registries.pull(dst, remote, creds, Progress.none()).digest());
+        assertEquals("t0k-renewed", token);
+        assertEquals(1, rangedGets.size(), "resumed with the renewed token: " + rangedGets);
+    }
+
+    @Test
+    void aDamagedPartialDownload_isDroppedAndTheBlobDownloadedWhole() throws IOException {
         Image img = pushedBigImage();
         ImageStore dst = ImageStore.open(tmp.resolve("dst"));
         LayerDigest layer = img.manifest().layers().get(0).digest();
         Path partial = dst.partialDownload(layer);
         Files.write(partial, new byte[1000]); // not the blob's first bytes
-        assertThrows(ImageException.DigestMismatch.class, () -> Registries.pull(dst, remote, creds, Progress.none()));
-        assertFalse(Files.exists(partial), "a damaged partial download is not resumed again");
-        assertEquals(img.digest(), Registries.pull(dst, remote, creds, Progress.none()).digest());
+        List<String> lines = new ArrayList<>();
+        assertEquals(img.digest(), Registries.pull(dst, remote, creds, lines::add).digest());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("were not the blob's; downloading it whole")), lines.toString());
+        assertFalse(Files.exists(partial));
     }
 
     private final Registries.Options creds = new Registries.Options(USER_PASS, false);

@@ -120,7 +120,7 @@ public final class GarbageCollector {
         try (Stream<Path> locks = Files.list(paths.locksDir())) {
             for (Path p : locks.toList()) {
                 String name = p.getFileName().toString();
-                Optional<LayerDigest> d = StorePaths.digestOfName(name.replace(".lock", ""));
+                Optional<LayerDigest> d = StorePaths.digestOfName(name.replace(".download.lock", "").replace(".lock", ""));
                 if (d.isPresent() && !keep.contains(d.get())) {
                     Files.deleteIfExists(p);
                 }

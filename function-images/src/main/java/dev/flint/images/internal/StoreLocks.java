@@ -38,6 +38,7 @@ public final class StoreLocks {
     private FileChannel sharedChannel;
     private FileLock sharedFileLock;
     private final ConcurrentMap<LayerDigest, ReentrantLock> digestLocks = new ConcurrentHashMap<>();
+    private final ConcurrentMap<LayerDigest, ReentrantLock> downloadLocks = new ConcurrentHashMap<>();
     private final ReentrantLock packLock = new ReentrantLock();
 
     private StoreLocks(StorePaths paths) {
@@ -109,6 +110,21 @@ public final class StoreLocks {
         jvm.lock();
         try {
             return fileLock(paths.digestLock(d), jvm::unlock);
+        } catch (RuntimeException e) {
+            jvm.unlock();
+            throw e;
+        }
+    }
+
+    /**
+     * The download lock of one blob: one pull downloads and imports it at a time (a layer's blob
+     * digest may be its diff id, whose {@link #digest} lock the import takes inside this one).
+     */
+    public Held download(LayerDigest d) {
+        ReentrantLock jvm = downloadLocks.computeIfAbsent(d, k -> new ReentrantLock());
+        jvm.lock();
+        try {
+            return fileLock(paths.downloadLock(d), jvm::unlock);
         } catch (RuntimeException e) {
             jvm.unlock();
             throw e;

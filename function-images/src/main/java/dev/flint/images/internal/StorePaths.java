@@ -132,6 +132,10 @@ public final class StorePaths {
         return root.resolve("blobs").resolve("small.pack");
     }
 
+    public Path downloadLock(LayerDigest d) {
+        return locksDir().resolve(d.hex() + ".download.lock");
+    }
+
     public Path digestLock(LayerDigest d) {
         return locksDir().resolve(d.hex() + ".lock");
     }
