@@ -89,10 +89,21 @@ public final class ImageStore {
             }
         }
         Path cache = treeCacheRoot == null || !SmallTreeCache.usableFor(plain.root()) ? null : SmallTreeCache.of(treeCacheRoot, root);
-        ImageStore s = new ImageStore(root, limits, cache);
         if (cache != null) {
-            SmallTreeCache.prepare(s.paths.root(), cache);
+            try {
+                SmallTreeCache.prepare(plain.root(), cache);
+            } catch (ImageException.StoreFailed e) {
+                if (!treeCacheRoot.toAbsolutePath().normalize().equals(MEMORY_TREE_CACHE)) {
+                    throw e; // a cache someone chose must work
+                }
+                // The default place is in /dev/shm, where anyone can make the directory first: a
+                // store that cannot use it keeps small layers' trees in itself rather than not open.
+                System.getLogger(ImageStore.class.getName()).log(System.Logger.Level.WARNING,
+                        "small layers' trees stay in the store: " + e.getMessage());
+                cache = null;
+            }
         }
+        ImageStore s = new ImageStore(root, limits, cache);
         if (s.tags.hasEarlierLayout()) {
             try (StoreLocks.Held exclusive = s.locks.exclusive()) { // no prune meanwhile, one migration at a time
                 s.tags.migrate();

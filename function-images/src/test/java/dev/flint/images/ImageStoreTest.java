@@ -257,6 +257,21 @@ class ImageStoreTest {
     }
 
     @Test
+    void theDefaultTreeCache_takenByAnotherUser_leavesTreesInTheStore_ratherThanFailing() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(ImageStore.MEMORY_TREE_CACHE), "the default cache is in use here");
+        Files.createDirectories(ImageStore.MEMORY_TREE_CACHE);
+        try {
+            Files.setPosixFilePermissions(ImageStore.MEMORY_TREE_CACHE, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            ImageStore s = ImageStore.open(tmp.resolve("squatted"), LayerLimits.defaults(), ImageStore.MEMORY_TREE_CACHE);
+            assertTrue(s.smallTreeCache().isEmpty());
+            Layer small = s.importLayer(new ByteArrayInputStream(baseTar), null);
+            assertTrue(small.dir().startsWith(s.root()), small.dir().toString());
+        } finally {
+            dev.flint.images.internal.Trees.delete(ImageStore.MEMORY_TREE_CACHE);
+        }
+    }
+
+    @Test
     void tags_ofTheEarlierLayout_becomeLinks_whenTheStoreOpens() throws IOException {
         Image img = store.commit(ImageRef.parse("team/app:1"), CONFIG, List.of(importTar(baseTar)));
         Files.delete(paths.tag(ImageRef.parse("team/app:1")));
