@@ -119,9 +119,9 @@ public final class ImageStore {
 
     /** Like {@link #openExisting(Path)}, with a small-tree cache root as {@link #open(Path, LayerLimits, Path)} takes it. */
     public static ImageStore openExisting(Path root, Path treeCacheRoot) {
-        ImageStore s = new ImageStore(root, LayerLimits.defaults(), null);
-        if (!Files.isDirectory(s.paths.blobsDir()) || !Files.isDirectory(s.paths.tagsDir())) {
-            throw new ImageException.StoreMissing(s.paths.root());
+        StorePaths paths = new StorePaths(root);
+        if (!Files.isDirectory(paths.blobsDir()) || !Files.isDirectory(paths.tagsDir())) {
+            throw new ImageException.StoreMissing(paths.root());
         }
         return open(root, LayerLimits.defaults(), treeCacheRoot);
     }

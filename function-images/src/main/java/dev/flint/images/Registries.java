@@ -239,13 +239,8 @@ public final class Registries {
                 store.verifyBlob(d.digest());
             }
             Path file = store.blobFile(d.digest());
-            try {
-                c.upload(d.digest(), file != null ? Client.chunksOf(file) : Client.chunksOf(store.readBlob(d.digest())), d.size());
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new ImageException.Corrupt(d.digest(), "blob missing from the store", "rebuild or re-import the image");
-            } catch (IOException e) {
-                throw new ImageException.StoreFailed("cannot read blob " + d.digest() + " from", store.root(), e);
-            }
+            c.upload(d.digest(), file != null ? () -> Client.chunksOf(file) : () -> Client.chunksOf(store.readBlob(d.digest())),
+                    d.size());
             progress.report(ref + ": blob " + d.digest().shortHex() + " pushed, " + d.size() + " bytes ("
                     + (System.nanoTime() - start) / 1_000_000 + " ms)");
         }
@@ -344,14 +339,7 @@ public final class Registries {
                 if (have > 0) {
                     get.header("Range", "bytes=" + have + "-");
                 }
-                HttpResponse<InputStream> r = null;
-                try {
-                    r = send(get, what);
-                } catch (ImageException.RegistryFailed e) {
-                    if (!(e.getCause() instanceof IOException)) {
-                        throw e;
-                    }
-                }
+                HttpResponse<InputStream> r = sendOrNull(get, what);
                 if (r != null && r.statusCode() == 416 && have > 0) { // the registry will not serve our place: start over
                     drain(r);
                     md.reset();
@@ -453,12 +441,7 @@ public final class Registries {
             return true;
         }
 
-        /**
-         * Uploads a blob in PATCHes of {@code chunkBytes} and a closing PUT with its digest. When a
-         * PATCH fails on the way (a dropped connection, a 5xx), the upload resumes from what the
-         * registry says it has (a GET of the upload's URL: its Range), at most
-         * {@value #MAX_RESUMES} times; a registry that lost the session (404, 416) gets a new one.
-         */
+        /** How many times a download or an upload resumes after a dropped connection or a 5xx. */
         private static final int MAX_RESUMES = 3;
 
         /** Where an upload reads its chunks: a stored blob's file, or a small blob's bytes. */
@@ -467,6 +450,12 @@ public final class Registries {
 
             @Override
             void close() throws IOException;
+        }
+
+        /** Opens a blob's {@link Chunks} when its upload starts. */
+        @FunctionalInterface
+        interface ChunkSource {
+            Chunks open() throws IOException;
         }
 
         static Chunks chunksOf(Path file) throws IOException {
@@ -500,24 +489,26 @@ public final class Registries {
             };
         }
 
-        void upload(LayerDigest d, Chunks source, long size) {
+        /**
+         * Uploads a blob in PATCHes of {@code chunkBytes} and a closing PUT with its digest. When a
+         * PATCH fails on the way (a dropped connection, a 5xx), the upload resumes from what the
+         * registry says it has (a GET of the upload's URL: its Range), at most
+         * {@value #MAX_RESUMES} times; a registry that lost the session (404, 416) gets a new one.
+         */
+        void upload(LayerDigest d, ChunkSource source, long size) {
             String what = "upload of " + d;
-            try (Chunks ch = source) {
+            try (Chunks ch = source.open()) {
                 URI location = startUpload(what);
                 long sent = 0;
                 int resumes = 0;
                 while (sent < size) {
                     byte[] chunk = ch.read(sent, (int) Math.min(options.chunkBytes(), size - sent));
-                    HttpResponse<InputStream> r = null;
-                    try {
-                        r = send(HttpRequest.newBuilder(location).header("Content-Type", "application/octet-stream")
-                                .header("Content-Range", sent + "-" + (sent + chunk.length - 1))
-                                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk)), what);
+                    HttpResponse<InputStream> r = sendOrNull(HttpRequest.newBuilder(location)
+                            .header("Content-Type", "application/octet-stream")
+                            .header("Content-Range", sent + "-" + (sent + chunk.length - 1))
+                            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk)), what);
+                    if (r != null) {
                         drain(r);
-                    } catch (ImageException.RegistryFailed e) {
-                        if (!(e.getCause() instanceof IOException)) {
-                            throw e;
-                        }
                     }
                     if (r != null && r.statusCode() == 202) {
                         location = next(r, location, what);
@@ -605,6 +596,18 @@ public final class Registries {
             drain(r);
             if (r.statusCode() != 201) {
                 throw failed(r, "manifest " + repository + ":" + tag);
+            }
+        }
+
+        /** Like {@link #send}, but null when the connection failed on the way (the caller resumes). */
+        private HttpResponse<InputStream> sendOrNull(HttpRequest.Builder b, String what) {
+            try {
+                return send(b, what);
+            } catch (ImageException.RegistryFailed e) {
+                if (e.getCause() instanceof IOException) {
+                    return null;
+                }
+                throw e;
             }
         }
 

@@ -320,8 +320,12 @@ class RegistriesTest {
 
     /** A 300 KB layer's image (a file blob, over the pack's limit), pushed to the registry as {@link #remote}. */
     private Image pushedBigImage() {
-        Image img = bigImage(tmp.resolve("src"));
-        remote = ImageRef.parse(host + "/team/app:big");
+        return pushed(bigImage(tmp.resolve("src")), "big");
+    }
+
+    /** {@code img} (in the store at tmp/src) pushed to the registry as team/app:{@code tag}, now {@link #remote}. */
+    private Image pushed(Image img, String tag) {
+        remote = ImageRef.parse(host + "/team/app:" + tag);
         Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
         return img;
     }
@@ -412,10 +416,7 @@ class RegistriesTest {
 
     @Test
     void aDamagedBlob_isADigestMismatch_andNothingIsTagged() {
-        Image img = source();
-        Registries.Options creds = new Registries.Options(USER_PASS, false);
-        ImageRef remote = ImageRef.parse(host + "/team/app:1");
-        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        Image img = pushed(source(), "1");
         tamper = img.manifest().layers().get(1).digest().toString();
         ImageStore dst = ImageStore.open(tmp.resolve("dst"));
         ImageException.DigestMismatch e = assertThrows(ImageException.DigestMismatch.class,
@@ -426,10 +427,7 @@ class RegistriesTest {
 
     @Test
     void aPull_ofALayerWhosePackedCopyIsDamaged_downloadsItAgain() {
-        Image img = source();
-        Registries.Options creds = new Registries.Options(USER_PASS, false);
-        ImageRef remote = ImageRef.parse(host + "/team/app:1");
-        Registries.push(ImageStore.open(tmp.resolve("src")), img.ref(), remote, creds, Progress.none());
+        Image img = pushed(source(), "1");
         ImageStore dst = ImageStore.open(tmp.resolve("dst"));
         Registries.pull(dst, remote, creds, Progress.none());
         LayerDigest top = img.manifest().layers().get(1).digest();

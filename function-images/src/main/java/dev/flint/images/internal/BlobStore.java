@@ -174,10 +174,10 @@ public final class BlobStore {
 
     /** Reads a blob whole (meant for small ones), checking its digest. */
     public byte[] read(LayerDigest d) {
-        Path p = paths.blob(d);
-        if (!Files.isRegularFile(p) && pack.has(d)) {
+        if (isPacked(d)) {
             return pack.read(d);
         }
+        Path p = paths.blob(d);
         byte[] content;
         try {
             content = Files.readAllBytes(p);

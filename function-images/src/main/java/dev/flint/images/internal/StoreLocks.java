@@ -107,13 +107,7 @@ public final class StoreLocks {
         if (jvm.isHeldByCurrentThread()) {
             throw new IllegalStateException("digest lock of " + d + " taken twice by one thread");
         }
-        jvm.lock();
-        try {
-            return fileLock(paths.digestLock(d), jvm::unlock);
-        } catch (RuntimeException e) {
-            jvm.unlock();
-            throw e;
-        }
+        return locked(jvm, paths.digestLock(d));
     }
 
     /**
@@ -121,23 +115,21 @@ public final class StoreLocks {
      * digest may be its diff id, whose {@link #digest} lock the import takes inside this one).
      */
     public Held download(LayerDigest d) {
-        ReentrantLock jvm = downloadLocks.computeIfAbsent(d, k -> new ReentrantLock());
-        jvm.lock();
-        try {
-            return fileLock(paths.downloadLock(d), jvm::unlock);
-        } catch (RuntimeException e) {
-            jvm.unlock();
-            throw e;
-        }
+        return locked(downloadLocks.computeIfAbsent(d, k -> new ReentrantLock()), paths.downloadLock(d));
     }
 
     /** The lock of the small-blob pack: one writer (append or compaction) at a time. Take it last. */
     public Held pack() {
-        packLock.lock();
+        return locked(packLock, paths.packLock());
+    }
+
+    /** Takes {@code jvm} (other threads of this JVM), then the file lock (other processes); released in the reverse order. */
+    private static Held locked(ReentrantLock jvm, Path file) {
+        jvm.lock();
         try {
-            return fileLock(paths.packLock(), packLock::unlock);
+            return fileLock(file, jvm::unlock);
         } catch (RuntimeException e) {
-            packLock.unlock();
+            jvm.unlock();
             throw e;
         }
     }

@@ -17,7 +17,8 @@ import java.util.UUID;
  *                                           (a small layer's tree and record may be in a cache instead)
  * &lt;root&gt;/blobs/small.pack                blobs of at most 64 KiB (configs, manifests, function code), appended
  * &lt;root&gt;/tags/&lt;name&gt;@&lt;tag&gt;           a link to the manifest digest a tag points at ('/' in names as '+')
- * &lt;root&gt;/locks/                          lock files: one per digest being imported, pack.lock, store.lock for prune
+ * &lt;root&gt;/locks/                          lock files: one per digest being imported (&lt;hex&gt;.lock) and per
+ *                                           blob being pulled (&lt;hex&gt;.download.lock), pack.lock, store.lock for prune
  * &lt;root&gt;/tmp/                            temporary names, moved into place when complete; a pull's
  *                                           partial downloads (pull-&lt;hex&gt;.partial)
  * &lt;root&gt;/cache/debian/                   downloaded Debian packages (not content of the store)
