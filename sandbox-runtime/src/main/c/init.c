@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +36,8 @@ struct run {
     bool lost;          /* the request never reached the run process: it had died */
     bool lent;          /* the run process was let go: a zygote's copy takes its namespaces (ADR 0015) */
     int watch;          /* the pidfd of that copy once it runs, else -1; init ends the run when it exits */
+    bool prestarted;    /* the child exec'd a PRESTART request and waits for its start text */
+    int start_fd;       /* the write end of the pipe on that process's fd 3, else -1 */
     char prep_error[ERR_MAX];
     char stage[16];     /* of the last child error: "prepare" or "exec" */
     struct rusage before;
@@ -43,7 +46,7 @@ struct run {
 static const struct config *cfg;
 static const struct sock_fprog *filter;
 static int ctl, sigfd, timerfd, own_mntns;
-static struct run run = { .sock = -1, .mntns = -1, .watch = -1 };
+static struct run run = { .sock = -1, .mntns = -1, .watch = -1, .start_fd = -1 };
 static struct msg *in, *out;
 static char attach_path[64]; /* where attached code shows in each run's root; empty: none */
 static char attach_error[ERR_MAX + 16]; /* why an attach failed: the JVM may have sent runs after it */
@@ -140,8 +143,10 @@ static void forget_child(void)
         close(run.mntns);
     if (run.watch >= 0)
         close(run.watch);
-    run.mntns = run.watch = -1;
-    run.rooted = run.lent = false;
+    if (run.start_fd >= 0)
+        close(run.start_fd);
+    run.mntns = run.watch = run.start_fd = -1;
+    run.rooted = run.lent = run.prestarted = false;
     run.killed = false; /* a kill of a lent run nobody took must not mark the next run */
     run.sock = -1;
     run.child = 0;
@@ -248,6 +253,97 @@ static void start_watch(struct msg *req)
     set_timer(req);
 }
 
+/* A pre-started process that a plain run or a lend replaces: it has run nothing of a request
+ * yet, but its root is not fresh for someone else's process, so the next run gets a new one. */
+static void drop_prestarted(void)
+{
+    if (!run.prestarted)
+        return;
+    kill(run.child, SIGKILL);
+    while (waitpid(run.child, NULL, 0) < 0 && errno == EINTR) {
+    }
+    forget_child();
+}
+
+/* The next run's process execs now, ahead of its request (an interpreter that then waits for its
+ * code): the request's command, environment, cwd and stdio, plus fd 3, the read end of a pipe
+ * that stays empty until START writes the request's text to it and closes it. Nothing is
+ * answered: a failure is kept and reported by the START. */
+static void prestart(struct msg *req)
+{
+    int go[2] = { -1, -1 };
+    if (attach_error[0] || run.active || run.lent || run.prestarted || req->nfds != 3) {
+        /* START reports a failed attach itself */
+        snprintf(run.prep_error, sizeof run.prep_error, "%s", run.prestarted ? "pre-started already" : "bad prestart request");
+        msg_close_fds(req);
+        return;
+    }
+    if (!prepare_run()) {
+        msg_close_fds(req);
+        return;
+    }
+    if (pipe2(go, O_CLOEXEC) < 0) {
+        fail("pipe for the start text");
+        snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
+        msg_close_fds(req);
+        return;
+    }
+    /* A pipe's inode is its maker's, 0600: the process may reopen its fd 3 (/proc/self/fd/3, as
+     * a shell's ". FILE" does) only once the pipe is its user's. */
+    if (fchown(go[0], cfg->uid, cfg->gid) < 0) {
+        fail("give the start pipe to the run's user");
+        snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
+        close(go[0]);
+        close(go[1]);
+        msg_close_fds(req);
+        return;
+    }
+    req->buf[0] = OP_EXEC; /* to the child it is an exec request with a channel on fd 3 */
+    req->fds[req->nfds++] = go[0];
+    int sent = msg_send(run.sock, req);
+    msg_close_fds(req);
+    if (sent < 0) {
+        close(go[1]);
+        discard_child("pre-started process died before it took its command");
+        return;
+    }
+    run.start_fd = go[1];
+    run.prestarted = true;
+}
+
+/* Starts the pre-started process: the text (at most PIPE_BUF bytes, so one write takes it whole)
+ * goes to its fd 3, then end of file; from here on it is the run, with its timeout. */
+static void start_prestarted(struct msg *req)
+{
+    const char *text = msg_get(req, "text");
+    size_t len = text ? strlen(text) : 0;
+    msg_close_fds(req);
+    if (attach_error[0] || run.active) {
+        reply_failed_run(attach_error[0] ? attach_error : "sandbox busy: one run at a time");
+        return;
+    }
+    const char *why = !run.prestarted ? (run.prep_error[0] ? run.prep_error : "nothing was pre-started")
+                      : !text || len > PIPE_BUF ? "bad start request" : NULL;
+    if (!why) {
+        getrusage(RUSAGE_CHILDREN, &run.before);
+        if (write(run.start_fd, text, len) == (ssize_t)len) {
+            close(run.start_fd);
+            run.start_fd = -1;
+            run.prestarted = false;
+            run.active = true;
+            set_timer(req);
+            return;
+        }
+        why = "the pre-started process is gone"; /* it died; its SIGCHLD is not handled yet */
+    }
+    drop_prestarted(); /* none of it may be left holding the run's stdout */
+    /* Not a failed run: the sandbox is sound, and the JVM runs the request the plain way. */
+    msg_start(out, OP_DONE);
+    msg_put(out, "error", "%s", why);
+    msg_put(out, "stage", "prestart");
+    msg_send(ctl, out);
+}
+
 static void start_run(struct msg *req)
 {
     if (attach_error[0]) {
@@ -267,6 +363,7 @@ static void start_run(struct msg *req)
     }
     if (run.lent)
         forget_child(); /* lent but never taken: this run gets a process of its own */
+    drop_prestarted();
     if (!prepare_run()) {
         msg_close_fds(req);
         reply_failed_run(run.prep_error);
@@ -374,6 +471,7 @@ static void lend(void)
         send_error(ctl, g_err);
         return;
     }
+    drop_prestarted();
     if (!prepare_run()) {
         send_error(ctl, run.prep_error);
         return;
@@ -424,6 +522,12 @@ static void on_request(void)
     case OP_EXEC:
         start_run(in);
         break;
+    case OP_PRESTART:
+        prestart(in);
+        break;
+    case OP_START:
+        start_prestarted(in);
+        break;
     case OP_ATTACH:
         if (attach(in) < 0) {
             snprintf(attach_error, sizeof attach_error, "attach failed: %s", g_err);
@@ -461,6 +565,10 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
+    sigset_t pipe_signal; /* a write to a pre-started process that died is EPIPE, not init's end */
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    sigprocmask(SIG_BLOCK, &pipe_signal, NULL); /* a run's process starts with an empty mask */
     sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (!in || !out || sigfd < 0 || timerfd < 0) {

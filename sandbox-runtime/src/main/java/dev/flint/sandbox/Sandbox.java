@@ -34,6 +34,10 @@ public final class Sandbox implements AutoCloseable {
     private Instance instance;
     /** What is attached, for messages; guarded by this. */
     private String attached;
+    /** The JVM's ends of the pre-started process's stdio, or null; guarded by this. */
+    private InitChannel.RunFds prestarted;
+    /** The command that was pre-started; guarded by this. */
+    private java.util.List<String> prestartedCommand;
 
     Sandbox(String id, SandboxSpec spec, InitChannel init, Cgroup cgroup, Consumer<String> onDestroy, Syscalls sys) {
         this.id = id;
@@ -71,6 +75,7 @@ public final class Sandbox implements AutoCloseable {
      */
     public synchronized Execution run(ProcessSpec process) {
         checkIdle();
+        dropPrestarted(); // init replaces it with a process in a fresh root
         InitChannel.RunResult r;
         try {
             r = init.run(process);
@@ -80,6 +85,80 @@ public final class Sandbox implements AutoCloseable {
             destroyQuietly(e);
             throw e;
         }
+        return executionOf(r);
+    }
+
+    /**
+     * Has the next run's process exec {@code process}'s command (with its environment and working
+     * directory) now, ahead of the request that will use it, in that run's fresh root: an
+     * interpreter that is up before its code is known. Besides stdio it gets fd 3, a pipe that
+     * stays empty until {@link #runPrestarted} writes the request's text to it and closes it; it
+     * runs under the sandbox's limits but without a timeout until then. A {@link #run},
+     * {@link #start} or zygote copy in its place replaces it. No answer is awaited: a process that
+     * could not start shows as an empty {@link #runPrestarted}.
+     */
+    public synchronized void prestart(ProcessSpec process) {
+        checkIdle();
+        if (prestarted != null) {
+            throw new SandboxException.InvalidSpec("prestart", "sandbox " + id + " has a process pre-started already",
+                    "run it with runPrestarted first");
+        }
+        try {
+            prestarted = init.prestart(process);
+        } catch (RuntimeException e) {
+            destroyQuietly(e);
+            throw e;
+        }
+        prestartedCommand = process.argv();
+    }
+
+    /** The command of the process {@link #prestart}ed and not yet run, if any. */
+    public synchronized java.util.Optional<java.util.List<String>> prestartedCommand() {
+        return java.util.Optional.ofNullable(prestarted == null ? null : prestartedCommand);
+    }
+
+    /**
+     * Runs the pre-started process to its end as {@link #run} runs a new one: {@code text} (at most
+     * {@link #MAX_START_TEXT} bytes, no NUL) on its fd 3, then end of file; stdin, timeout, output
+     * cap and sinks from {@code request} (its command, environment and working directory are the
+     * pre-started ones). Empty when nothing pre-started was there to run (it exited or could not
+     * start): nothing ran, and the sandbox serves a plain {@link #run} as before.
+     */
+    public synchronized java.util.Optional<Execution> runPrestarted(String text, ProcessSpec request) {
+        checkIdle();
+        if (text.indexOf('\0') >= 0 || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_START_TEXT) {
+            throw new SandboxException.InvalidSpec("text", "the start text has a NUL byte or exceeds " + MAX_START_TEXT + " bytes",
+                    "keep it short; pass data on stdin");
+        }
+        InitChannel.RunFds fds = prestarted;
+        prestarted = null;
+        if (fds == null) {
+            return java.util.Optional.empty();
+        }
+        InitChannel.RunResult r;
+        try {
+            r = init.runPrestarted(fds, text, request);
+        } catch (RuntimeException e) {
+            destroyQuietly(e);
+            throw e;
+        }
+        return r == null ? java.util.Optional.empty() : java.util.Optional.of(executionOf(r));
+    }
+
+    /** The most a start text may take: one atomic pipe write (PIPE_BUF). */
+    public static final int MAX_START_TEXT = 4096;
+
+    /** Forgets the pre-started process on this side; init kills it when a request takes its place. */
+    private void dropPrestarted() {
+        if (prestarted != null) {
+            sys.close(prestarted.stdin());
+            sys.close(prestarted.stdout());
+            sys.close(prestarted.stderr());
+            prestarted = null;
+        }
+    }
+
+    private Execution executionOf(InitChannel.RunResult r) {
         NativeMessage done = r.done();
         Delta usage = takeUsage();
         String error = done.get("error").orElse("");
@@ -140,6 +219,7 @@ public final class Sandbox implements AutoCloseable {
      */
     public synchronized Instance start(ProcessSpec process) {
         checkIdle();
+        dropPrestarted();
         try {
             instance = new Instance(this, init, init.start(process), sys);
         } catch (RuntimeException e) {
@@ -164,6 +244,7 @@ public final class Sandbox implements AutoCloseable {
                     "a zygote's copy joins only sandboxes without a user namespace and capabilities",
                     "start the process with start(ProcessSpec) instead");
         }
+        dropPrestarted();
         try {
             instance = new Instance(this, init, forkFrom(zygote, cwd, lifetime), sys);
         } catch (RuntimeException e) {
@@ -336,6 +417,7 @@ public final class Sandbox implements AutoCloseable {
                 instance.closeQuietly();
                 instance = null;
             }
+            dropPrestarted();
             init.close();
             cgroup.remove();
         } finally {

@@ -222,27 +222,69 @@ public final class InitChannel implements AutoCloseable {
 
     /** Runs one process to its end and returns init's report and the output. */
     public RunResult run(ProcessSpec spec) {
+        long start = System.nanoTime();
+        RunFds fds = sendWithPipes(execRequest(spec));
+        return collect(fds, spec, start);
+    }
+
+    /** The JVM's ends of a run's stdio: stdin's write end, stdout's and stderr's read ends. */
+    public record RunFds(int stdin, int stdout, int stderr) {}
+
+    /** Sends an exec-shaped request with fresh stdio pipes; returns the JVM's ends. */
+    private RunFds sendWithPipes(NativeMessage request) {
         int[] in = sys.pipe();
         int[] out = sys.pipe();
         int[] err = sys.pipe();
-        long start = System.nanoTime();
         try {
-            send(execRequest(spec), in[0], out[1], err[1]);
+            send(request, in[0], out[1], err[1]);
         } catch (SandboxException e) {
             closeAll(in[1], out[0], err[0]);
             throw e;
         } finally {
             closeAll(in[0], out[1], err[1]);
         }
+        return new RunFds(in[1], out[0], err[0]);
+    }
+
+    /**
+     * Has the next run's process exec {@code spec}'s command now, ahead of its request: it gets
+     * stdio on pipes (whose ends are returned) and fd 3, a pipe that stays empty until
+     * {@link #runPrestarted} writes the request's text. Init does not answer; a failure shows at
+     * that run.
+     */
+    public RunFds prestart(ProcessSpec spec) {
+        return sendWithPipes(execRequest(spec, NativeMessage.PRESTART));
+    }
+
+    /**
+     * Starts the pre-started process (the caller's {@code fds}, closed here): {@code text} goes to
+     * its fd 3, {@code spec}'s stdin to its stdin, and its output to {@code spec}'s sinks, within
+     * {@code spec}'s timeout. Null when there was no pre-started process to start (it died, or
+     * could not be started): the sandbox is sound and the request can run the plain way.
+     */
+    public RunResult runPrestarted(RunFds fds, String text, ProcessSpec spec) {
+        long start = System.nanoTime();
+        try {
+            send(NativeMessage.builder(NativeMessage.START).put("timeout_ms", spec.timeout().toMillis())
+                    .put("text", text).build());
+        } catch (SandboxException e) {
+            closeAll(fds.stdin(), fds.stdout(), fds.stderr());
+            throw e;
+        }
+        RunResult r = collect(fds, spec, start);
+        return "prestart".equals(r.done().get("stage").orElse("")) ? null : r;
+    }
+
+    private RunResult collect(RunFds fds, ProcessSpec spec, long start) {
         byte[] stdin = spec.stdin();
-        int stdinFd = in[1];
+        int stdinFd = fds.stdin();
         if (stdin.length == 0) {
             sys.close(stdinFd);
             stdinFd = -1;
         } else {
             sys.setNonBlocking(stdinFd);
         }
-        RunIo io = new RunIo(sys, spec.outputLimitBytes(), out[0], spec.stdoutSink(), err[0], spec.stderrSink());
+        RunIo io = new RunIo(sys, spec.outputLimitBytes(), fds.stdout(), spec.stdoutSink(), fds.stderr(), spec.stderrSink());
         DoneWatcher watcher = new DoneWatcher();
         try {
             io.pump(stdinFd, stdin, watcher, start + spec.timeout().plus(GRACE).toNanos(), start);
@@ -254,11 +296,15 @@ public final class InitChannel implements AutoCloseable {
     }
 
     private static NativeMessage execRequest(ProcessSpec spec) {
+        return execRequest(spec, NativeMessage.EXEC);
+    }
+
+    private static NativeMessage execRequest(ProcessSpec spec, char op) {
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : spec.env().entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
         }
-        return NativeMessage.builder(NativeMessage.EXEC)
+        return NativeMessage.builder(op)
                 .put("timeout_ms", spec.timeout().toMillis())
                 .put("cwd", spec.cwd())
                 .putAll("arg", spec.argv())

@@ -27,6 +27,8 @@ public final class NativeMessage {
     public static final char ZYGOTE = 'Z';
     public static final char LEND = 'L';
     public static final char LENT = 'N';
+    public static final char PRESTART = 'S';
+    public static final char START = 'T';
     /** To a zygote: fork a copy into the namespaces that come with the request. */
     public static final char FORK = 'F';
 

@@ -1,0 +1,157 @@
+package dev.flint.sandbox;
+
+import static dev.flint.sandbox.RuntimeFixture.describe;
+import static dev.flint.sandbox.RuntimeFixture.shOk;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A process started ahead of its request ({@link Sandbox#prestart}): it runs the text it is given
+ * on fd 3 with the request's stdin and output, in a fresh root, under the sandbox's rules, with the
+ * timeout counted from its start; one that died is reported empty and the sandbox goes on serving.
+ */
+class PrestartIT {
+    /** What a pre-started shell runs: the text written on its fd 3. */
+    private static final ProcessSpec SHELL = ProcessSpec.builder("/bin/sh", "-c", ". /proc/self/fd/3", "main").build();
+
+    @TempDir
+    static Path tmp;
+
+    private static RuntimeFixture fx;
+    private static Sandbox sandbox;
+
+    @BeforeAll
+    static void start() throws IOException {
+        fx = RuntimeFixture.start(tmp, "prestart");
+        sandbox = fx.create(fx.spec().build());
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (fx != null) {
+            fx.close();
+        }
+    }
+
+    private static ProcessSpec request(String stdin, Duration timeout) {
+        return ProcessSpec.builder("unused").stdin(stdin.getBytes(StandardCharsets.UTF_8)).timeout(timeout).build();
+    }
+
+    private static Execution runText(Sandbox s, String text, String stdin) {
+        Optional<Execution> e = s.runPrestarted(text, request(stdin, RuntimeFixture.RUN_TIMEOUT));
+        assertTrue(e.isPresent(), "the pre-started process should have run");
+        return e.get();
+    }
+
+    @Test
+    void prestartedShell_runsItsText_withTheRequestsStdinAndOutput() {
+        sandbox.prestart(SHELL);
+        assertEquals(Optional.of(SHELL.argv()), sandbox.prestartedCommand());
+
+        Execution e = runText(sandbox, "read -r x; echo \"got $x as $0 uid $(id -u)\"; echo err >&2; exit 7", "{\"a\":1}\n");
+
+        assertEquals(Outcome.EXITED, e.outcome(), describe(e));
+        assertEquals(7, e.exitCode(), describe(e));
+        String plainUid = shOk(sandbox, "id -u").strip();
+        assertEquals("got {\"a\":1} as main uid " + plainUid + "\n", e.stdoutText(), describe(e));
+        assertEquals("err\n", e.stderrText());
+        assertTrue(sandbox.prestartedCommand().isEmpty(), "a run takes the pre-started process");
+    }
+
+    @Test
+    void prestartedProcess_hasAFreshRoot_andLeavesNothingToTheNextRun() {
+        shOk(sandbox, "echo before > /tmp/mark");
+        sandbox.prestart(SHELL);
+        Execution e = runText(sandbox, "test -e /tmp/mark && echo seen; echo during > /tmp/mark2; echo done", "");
+        assertEquals("done\n", e.stdoutText(), describe(e));
+
+        assertEquals("fresh\n", shOk(sandbox, "test -e /tmp/mark2 || echo fresh"));
+    }
+
+    @Test
+    void timeout_countsFromTheStart_notFromThePrestart() throws InterruptedException {
+        sandbox.prestart(SHELL);
+        Thread.sleep(700); // longer than the timeout below: the waiting process is not timed
+        Optional<Execution> ok = sandbox.runPrestarted("echo ok", request("", Duration.ofMillis(500)));
+        assertEquals(Outcome.EXITED, ok.orElseThrow().outcome(), describe(ok.get()));
+        assertEquals("ok\n", ok.get().stdoutText());
+
+        sandbox.prestart(SHELL);
+        Optional<Execution> slow = sandbox.runPrestarted("sleep 30 & sleep 30", request("", Duration.ofMillis(300)));
+        assertEquals(Outcome.TIMED_OUT, slow.orElseThrow().outcome(), describe(slow.get()));
+        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox));
+    }
+
+    @Test
+    void aCommandThatCannotStart_isEmpty_andTheSandboxServesPlainRuns() throws InterruptedException {
+        sandbox.prestart(ProcessSpec.builder("/no/such/interpreter").build());
+        Thread.sleep(200); // else the start may reach it first, and its exec fails as the run's
+
+        assertEquals(Optional.empty(), sandbox.runPrestarted("echo never", request("", RuntimeFixture.RUN_TIMEOUT)));
+        assertEquals("plain\n", shOk(sandbox, "echo plain"));
+    }
+
+    @Test
+    void aProcessThatExitedBeforeItsStart_isEmpty() throws InterruptedException {
+        sandbox.prestart(ProcessSpec.builder("/bin/true").build());
+        Thread.sleep(200);
+
+        assertEquals(Optional.empty(), sandbox.runPrestarted("echo never", request("", RuntimeFixture.RUN_TIMEOUT)));
+        assertEquals("after\n", shOk(sandbox, "echo after"));
+    }
+
+    @Test
+    void aPlainRun_replacesThePrestartedProcess_inAFreshRoot() {
+        sandbox.prestart(ProcessSpec.builder("/bin/sh", "-c", "echo left > /tmp/left; . /proc/self/fd/3").build());
+
+        assertEquals("clean\n", shOk(sandbox, "test -e /tmp/left || echo clean"));
+        assertTrue(sandbox.prestartedCommand().isEmpty());
+        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox));
+    }
+
+    @Test
+    void prestartTwice_isRejected_andTooLongATextIsRejected() {
+        sandbox.prestart(SHELL);
+        assertThrows(SandboxException.InvalidSpec.class, () -> sandbox.prestart(SHELL));
+        String tooLong = "#" + "x".repeat(Sandbox.MAX_START_TEXT);
+        assertThrows(SandboxException.InvalidSpec.class, () -> sandbox.runPrestarted(tooLong, request("", RuntimeFixture.RUN_TIMEOUT)));
+
+        assertEquals("still\n", runText(sandbox, "echo still", "").stdoutText());
+    }
+
+    @Test
+    void inAUserNamespace_theShellReadsItsText() {
+        try (Sandbox s = fx.create(fx.spec().userNamespace(100_000).build())) {
+            s.prestart(SHELL);
+
+            Execution e = runText(s, "echo \"uid $(id -u)\"", "");
+            assertEquals("uid " + shOk(s, "id -u"), e.stdoutText(), describe(e));
+        }
+    }
+
+    @Test
+    void codeAttachedAfterThePrestart_isVisibleToIt() throws IOException {
+        Path code = Files.createDirectories(tmp.resolve("code"));
+        Files.writeString(code.resolve("main.sh"), "echo \"from code $1\"\n");
+        try (Sandbox s = fx.create(fx.spec().build())) {
+            s.prestart(SHELL);
+            s.attach(code, "/code", false);
+
+            Execution e = runText(s, "set -- arg; . /code/main.sh", "");
+            assertEquals("from code arg\n", e.stdoutText(), describe(e));
+        }
+    }
+}
