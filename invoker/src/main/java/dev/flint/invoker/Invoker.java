@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flint.invoker.internal.ActivationEnv;
 import dev.flint.invoker.internal.ExecRunner;
 import dev.flint.invoker.internal.InstanceRunner;
+import dev.flint.invoker.internal.PrestartedShell;
 import dev.flint.invoker.internal.PythonLauncher;
 import dev.flint.invoker.internal.RunReport;
 import dev.flint.pool.HitKind;
@@ -19,6 +20,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs activations (DESIGN.md §5-6): admits each under its function's concurrency limit, takes a
@@ -40,10 +43,13 @@ public final class Invoker implements AutoCloseable {
     private final InstanceRunner instances;
     private final PythonLauncher python;
     private final Clock clock;
+    /** Per base image, the script name of the shell function last run on it: its stem cells get that shell started ahead. */
+    private final Map<ImageLayers, String> shellEntries;
 
     private Invoker(InvokerConfig config, WarmPool pool, InvokerMetrics metrics, ObjectMapper json, PythonLauncher python,
-            Clock clock) {
+            Clock clock, Map<ImageLayers, String> shellEntries) {
         this.config = config;
+        this.shellEntries = shellEntries;
         this.python = python;
         this.pool = pool;
         this.limiter = new ConcurrencyLimiter(config.queueBound());
@@ -57,6 +63,7 @@ public final class Invoker implements AutoCloseable {
     public static Invoker start(SandboxRuntime runtime, InvokerConfig config, MeterRegistry registry) {
         ObjectMapper json = new ObjectMapper();
         PythonLauncher python = new PythonLauncher(json, runtime, config.pythonZygote() ? config.pythonImage() : null);
+        Map<ImageLayers, String> shellEntries = new ConcurrentHashMap<>();
         WarmPool pool = WarmPool.start(runtime, config.pool(), image -> SandboxSpec.builder()
                         .layers(image.dirs())
                         .memoryBytes(config.sandboxMemoryBytes())
@@ -65,14 +72,17 @@ public final class Invoker implements AutoCloseable {
                         .scratchBytes(config.scratchBytes())
                         .build(),
                 (image, sandbox) -> {
+                    String shellEntry = shellEntries.get(image);
                     if (image.equals(config.pythonImage())) {
                         python.start(sandbox); // a stem cell with the interpreter up
+                    } else if (shellEntry != null) {
+                        sandbox.prestart(PrestartedShell.bootstrap(shellEntry)); // the shell up (ADR 0017)
                     }
                 },
                 java.time.InstantSource.system());
         InvokerMetrics metrics = new InvokerMetrics(registry);
         metrics.bindPool(pool::snapshot);
-        return new Invoker(config, pool, metrics, json, python, Clock.systemUTC());
+        return new Invoker(config, pool, metrics, json, python, Clock.systemUTC(), shellEntries);
     }
 
     /**
@@ -104,6 +114,9 @@ public final class Invoker implements AutoCloseable {
     }
 
     private ActivationRecord run(Invocation invocation, FunctionSpec f, Instant arrived) {
+        if (f.kind() == Kind.SHELL && !f.entry().equals(shellEntries.get(f.image()))) {
+            shellEntries.put(f.image(), f.entry()); // what the image's next stem cells start ahead
+        }
         Instant start = clock.instant();
         LogCollector logs = new LogCollector(f.limits().logBytes(), clock);
         ActivationEnv env = ActivationEnv.of(f, invocation.activationId(), start.plus(f.limits().timeout()));
@@ -160,6 +173,16 @@ public final class Invoker implements AutoCloseable {
 
     /** Makes the image's stem cells from now on (a deploy calls it with the function's base image). */
     public void prewarm(ImageLayers image) {
+        pool.prewarm(image);
+    }
+
+    /**
+     * {@link #prewarm(ImageLayers)} for shell functions whose script is named {@code shellEntry}:
+     * the image's stem cells hold that shell started ahead (ADR 0017) from the first one on, not
+     * only after a shell function has run on the image.
+     */
+    public void prewarm(ImageLayers image, String shellEntry) {
+        shellEntries.put(image, shellEntry);
         pool.prewarm(image);
     }
 

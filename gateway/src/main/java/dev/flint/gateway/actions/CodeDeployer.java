@@ -29,7 +29,7 @@ import java.util.Locale;
 public final class CodeDeployer {
     /** The file inline code is written to: OpenWhisk's names for a Python action's and a native action's code. */
     static final String PYTHON_FILE = "main.py";
-    static final String SHELL_FILE = "exec";
+    public static final String SHELL_FILE = "exec";
     private static final String PYTHON_ZIP_ENTRY = "__main__.py";
 
     private CodeDeployer() {

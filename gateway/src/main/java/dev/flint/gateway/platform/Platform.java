@@ -76,7 +76,7 @@ public class Platform {
                     .withQueueBound(config.invoke().queueBound())
                     .withPythonZygote(config.invoke().pythonZygote()), meters);
             if (config.invoke().prewarm()) {
-                invoker.prewarm(ImageLayers.of(busybox));
+                invoker.prewarm(ImageLayers.of(busybox), dev.flint.gateway.actions.CodeDeployer.SHELL_FILE);
                 invoker.prewarm(ImageLayers.of(python));
             }
         } catch (RuntimeException e) {

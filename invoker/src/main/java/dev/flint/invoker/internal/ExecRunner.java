@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Exec mode (DESIGN.md §6): one fresh process per invocation, in a fresh scratch root; the request
@@ -45,8 +46,17 @@ public final class ExecRunner {
             spec.env(e.getKey(), e.getValue());
         }
         env.variables().forEach(spec::env);
-        Execution e = sandbox.run(spec.build());
+        ProcessSpec request = spec.build();
+        String text = f.kind() == Kind.SHELL && f.code() != null ? PrestartedShell.text(f, request) : null;
+        Execution e = runPrestarted(sandbox, f, text, request).orElseGet(() -> sandbox.run(request));
         output.finish();
+        RunReport report = reportOf(e, f, output);
+        // The next invocation's shell, started now in this sandbox, which is to serve it again
+        // (ADR 0017); not when this one's text did not fit: the next one's would not either.
+        return text != null ? prestartNext(sandbox, f, report) : report;
+    }
+
+    private RunReport reportOf(Execution e, FunctionSpec f, ExecOutput output) {
         long peak = e.usage().peakMemoryBytes();
         return switch (e.outcome()) {
             case TIMED_OUT -> RunReport.failed(Status.TIMEOUT, Messages.timedOut(f.limits()), false, peak);
@@ -58,6 +68,24 @@ public final class ExecRunner {
                     ? RunReport.failed(Status.APPLICATION_ERROR, "the action exited with status " + e.exitCode(), true, peak)
                     : resultOf(output, peak);
         };
+    }
+
+    /** The run on the shell started ahead for this script, when there is one and the text fits. */
+    private static Optional<Execution> runPrestarted(Sandbox sandbox, FunctionSpec f, String text, ProcessSpec request) {
+        return text != null && PrestartedShell.readyFor(sandbox, f) ? sandbox.runPrestarted(text, request) : Optional.empty();
+    }
+
+    /** Starts the shell of the function's next invocation; a sandbox that fails at it is not reused. */
+    private static RunReport prestartNext(Sandbox sandbox, FunctionSpec f, RunReport report) {
+        if (!report.reusable() || sandbox.prestartedCommand().isPresent()) {
+            return report;
+        }
+        try {
+            sandbox.prestart(PrestartedShell.bootstrap(f.entry()));
+            return report;
+        } catch (RuntimeException e) {
+            return new RunReport(report.status(), report.result(), false, report.peakMemoryBytes());
+        }
     }
 
     private static List<String> command(FunctionSpec f) {

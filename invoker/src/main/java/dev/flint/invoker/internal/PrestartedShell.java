@@ -1,0 +1,57 @@
+package dev.flint.invoker.internal;
+
+import dev.flint.invoker.FunctionSpec;
+import dev.flint.sandbox.ProcessSpec;
+import dev.flint.sandbox.Sandbox;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A shell function's interpreter started before its invocation (ADR 0017): {@code /bin/sh} is
+ * exec'd in the next run's fresh root with {@code $0} the script's path, and waits reading fd 3.
+ * The invocation writes it a few lines there — export the environment, enter the working
+ * directory, source the script — so it pays no fork, exec or shell start-up. Still one fresh
+ * process per invocation, in a fresh root: the next one is started after the run ends.
+ */
+public final class PrestartedShell {
+    /** Reads and runs the text that arrives on fd 3; {@code $0} is the argument after it. */
+    private static final String BOOTSTRAP = ". /proc/self/fd/3";
+
+    private PrestartedShell() {
+    }
+
+    /** What to pre-start for a script named {@code entry} in the code directory. */
+    public static ProcessSpec bootstrap(String entry) {
+        return ProcessSpec.builder("/bin/sh", "-c", BOOTSTRAP, scriptPath(entry)).build();
+    }
+
+    /** Whether the sandbox's pre-started process is the shell for this function's script. */
+    static boolean readyFor(Sandbox sandbox, FunctionSpec f) {
+        return sandbox.prestartedCommand().map(c -> c.equals(bootstrap(f.entry()).argv())).orElse(false);
+    }
+
+    /**
+     * The text that turns the waiting shell into {@code sh SCRIPT} run with {@code request}'s
+     * environment and working directory; null when it would not fit in one start text.
+     */
+    static String text(FunctionSpec f, ProcessSpec request) {
+        StringBuilder t = new StringBuilder("exec 3<&-\n");
+        for (Map.Entry<String, String> e : request.env().entrySet()) {
+            t.append("export ").append(e.getKey()).append('=').append(quoted(e.getValue())).append('\n');
+        }
+        t.append("cd ").append(quoted(request.cwd())).append(" || exit 127\n");
+        t.append("unset OLDPWD\n");
+        t.append(". ").append(quoted(scriptPath(f.entry()))).append('\n');
+        String text = t.toString();
+        return text.getBytes(StandardCharsets.UTF_8).length <= Sandbox.MAX_START_TEXT ? text : null;
+    }
+
+    /** The shell's single-quoted word for {@code s} (a quote inside becomes '\''). */
+    static String quoted(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static String scriptPath(String entry) {
+        return FunctionSpec.CODE_PATH + "/" + entry;
+    }
+}
