@@ -77,10 +77,15 @@ final class InvokeShellScenario implements Scenario {
                 FunctionSpec f = FunctionSpec.shell(FunctionKey.parse("bench/noop-sh"), "r" + (i + warmup), busybox, code,
                         "main.sh", Limits.defaults());
                 InvokerBench.awaitStemCell(invoker, busybox);
+                // The gaps let the background work settle (a new stem cell's init starting its
+                // shell; after an invocation, its sandbox's next root and shell), so that it takes
+                // no CPU from the timed paths: the floor, ours, crun.
+                Thread.sleep(GAP_MILLIS);
                 long b = HostScript.run(sh, floorArgv, PAYLOAD);
                 long t0 = System.nanoTime();
                 ActivationRecord r = InvokerBench.succeeded(invoker.invoke(InvokerBench.invocation(f)));
                 long o = System.nanoTime() - t0;
+                Thread.sleep(GAP_MILLIS);
                 long c = withCrun && i % 4 == 0 ? peers.crun(List.of("/bin/sh", "-c", SCRIPT.strip())) : -1;
                 Thread.sleep(GAP_MILLIS);
                 if (i >= 0) {

@@ -149,12 +149,11 @@ public final class LinuxSyscalls implements Syscalls {
         if (fds.length > MAX_FDS) {
             throw new IllegalArgumentException("at most " + MAX_FDS + " descriptors per message");
         }
-        try (Memory m = new Memory(MsgHeader.SIZE + length)) {
-            MsgHeader.fill(m, m.share(MsgHeader.SIZE), length);
-            m.write(MsgHeader.SIZE, data, 0, length);
-            MsgHeader.attach(m, fds);
-            sendmsgRetrying(socket, m);
-        }
+        Memory m = scratch(MESSAGE, MsgHeader.SIZE + length);
+        MsgHeader.fill(m, m.share(MsgHeader.SIZE), length);
+        m.write(MsgHeader.SIZE, data, 0, length);
+        MsgHeader.attach(m, fds);
+        sendmsgRetrying(socket, m);
     }
 
     private static void sendmsgRetrying(int socket, Memory m) {
@@ -172,7 +171,8 @@ public final class LinuxSyscalls implements Syscalls {
 
     @Override
     public Received receive(int socket, byte[] buffer) {
-        try (Memory m = new Memory(MsgHeader.SIZE + buffer.length)) {
+        {
+            Memory m = scratch(MESSAGE, MsgHeader.SIZE + buffer.length);
             m.clear(MsgHeader.SIZE);
             MsgHeader.fill(m, m.share(MsgHeader.SIZE), buffer.length);
             MsgHeader.expectFds(m, MAX_FDS);
@@ -239,15 +239,22 @@ public final class LinuxSyscalls implements Syscalls {
      * per call cost more than the call.
      */
     private static Memory scratch(long length) {
-        Memory m = SCRATCH.get();
+        return scratch(SCRATCH, length);
+    }
+
+    /** The thread's native buffer of {@code holder}, grown to {@code length} when smaller (reused: no malloc per call). */
+    private static Memory scratch(ThreadLocal<Memory> holder, long length) {
+        Memory m = holder.get();
         if (m.size() < length) {
             m = new Memory(Math.max(length, 2 * m.size()));
-            SCRATCH.set(m);
+            holder.set(m);
         }
         return m;
     }
 
     private static final ThreadLocal<Memory> SCRATCH = ThreadLocal.withInitial(() -> new Memory(64 * 1024));
+    /** For sendmsg and recvmsg: the header block and a payload of up to one message. */
+    private static final ThreadLocal<Memory> MESSAGE = ThreadLocal.withInitial(() -> new Memory(MsgHeader.SIZE + 64 * 1024));
     private static final ThreadLocal<Memory> POLL_FDS = ThreadLocal.withInitial(() -> new Memory(8L * 16));
 
     @Override
