@@ -586,6 +586,10 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
      * make. After every run the next run's process is forked at once. */
     msg_start(out, OP_READY);
     msg_send(ctl, out);
+    if (detach_old_root() < 0) {
+        kill_all_and_reap();
+        _exit(1); /* the JVM hears the control socket close */
+    }
     if (cfg->prepare_ahead)
         fork_child();
     for (;;) {

@@ -117,6 +117,20 @@ class IsolationIT {
         assertEquals("/bin/busybox", find.stdoutText().trim(), "find sees only the image: " + describe(find));
     }
 
+    /** Init detaches the host's root right after READY (setup.c): by its first run it is gone. */
+    @Test
+    void init_hasNoHostMountLeft_onceItServedARun() throws IOException {
+        try (Sandbox fresh = fx.create(fx.spec().build())) {
+            shOk(fresh, "true");
+            List<String> mounts = Files.readAllLines(Path.of("/proc/" + fresh.initPid() + "/mountinfo"));
+            for (String line : mounts) {
+                String point = line.split(" ")[4];
+                assertTrue(point.equals("/") || List.of("/.layers/", "/dev", "/proc", "/.attach", "/.root", "/.scratch").stream()
+                        .anyMatch(point::startsWith), "not the skeleton's: " + point + " (the host's root?)\n" + String.join("\n", mounts));
+            }
+        }
+    }
+
     @Test
     void run_mountTableHasTheSandboxRootAndNoHostPathOrOldRoot() {
         String mountinfo = shOk(sandbox, "cat /proc/self/mountinfo");
