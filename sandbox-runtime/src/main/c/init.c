@@ -259,9 +259,7 @@ static void drop_prestarted(void)
 {
     if (!run.prestarted)
         return;
-    kill(run.child, SIGKILL);
-    while (waitpid(run.child, NULL, 0) < 0 && errno == EINTR) {
-    }
+    kill_all_and_reap(); /* it and whatever it started: no run is active while one is pre-started */
     forget_child();
 }
 
@@ -282,7 +280,12 @@ static void prestart(struct msg *req)
         msg_close_fds(req);
         return;
     }
-    if (pipe2(go, O_CLOEXEC) < 0) {
+    /* init's end never blocks: the run's user may reopen the pipe and fill it, init must not hang */
+    if (pipe2(go, O_CLOEXEC) < 0 || fcntl(go[1], F_SETFL, O_NONBLOCK) < 0) {
+        if (go[0] >= 0) {
+            close(go[0]);
+            close(go[1]);
+        }
         fail("pipe for the start text");
         snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
         msg_close_fds(req);
@@ -319,6 +322,8 @@ static void start_prestarted(struct msg *req)
     size_t len = text ? strlen(text) : 0;
     msg_close_fds(req);
     if (attach_error[0] || run.active) {
+        if (!run.active)
+            drop_prestarted(); /* it holds the run's stdout: the JVM would wait for its end */
         reply_failed_run(attach_error[0] ? attach_error : "sandbox busy: one run at a time");
         return;
     }
@@ -334,7 +339,7 @@ static void start_prestarted(struct msg *req)
             set_timer(req);
             return;
         }
-        why = "the pre-started process is gone"; /* it died; its SIGCHLD is not handled yet */
+        why = "the pre-started process is gone"; /* it died (its SIGCHLD not handled yet), or its pipe is full */
     }
     drop_prestarted(); /* none of it may be left holding the run's stdout */
     /* Not a failed run: the sandbox is sound, and the JVM runs the request the plain way. */
@@ -390,6 +395,8 @@ static void on_child_exit(pid_t pid, int status)
         return;
     }
     /* A prepared child died before any request: keep its reason; the next request retries. */
+    if (run.prestarted)
+        kill_all_and_reap(); /* what a pre-started command started must not outlive it */
     run.prep_error[0] = '\0';
     read_child_error(run.prep_error, sizeof run.prep_error);
     if (!run.prep_error[0])
@@ -514,8 +521,13 @@ static void on_request(void)
         kill_all_and_reap(); /* the JVM is gone: so is the sandbox */
         _exit(0);
     }
-    if (n < 0) {
-        reply_failed_run("request too large");
+    if (n < 0) { /* too large: the buffer holds its beginning, so its op is known */
+        if (in->buf[0] == OP_PRESTART)
+            snprintf(run.prep_error, sizeof run.prep_error, "prestart request too large"); /* never answered */
+        else if (in->buf[0] == OP_EXEC || in->buf[0] == OP_START)
+            reply_failed_run("request too large");
+        else
+            send_error(ctl, "request too large");
         return;
     }
     switch (in->buf[0]) {
@@ -587,8 +599,10 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
     msg_start(out, OP_READY);
     msg_send(ctl, out);
     if (detach_old_root() < 0) {
+        /* Not expected (a lazy detach of our own root copy); the JVM has the sandbox already and
+         * hears the control socket close on its first request, which then fails. */
         kill_all_and_reap();
-        _exit(1); /* the JVM hears the control socket close */
+        _exit(1);
     }
     if (cfg->prepare_ahead)
         fork_child();

@@ -38,7 +38,8 @@ class PrestartedShellIT {
     private static final Map<String, String> TRICKY_ENV = Map.of(
             "QUOTED", "it's \"quoted\" $(echo not run) `id` \\ end",
             "LINES", "one\ntwo\n",
-            "EMPTY", "");
+            "EMPTY", "",
+            "OLDPWD", "/the/caller's");
 
     @TempDir
     static Path tmp;

@@ -150,11 +150,16 @@ public final class Sandbox implements AutoCloseable {
 
     /** Forgets the pre-started process on this side; init kills it when a request takes its place. */
     private void dropPrestarted() {
-        if (prestarted != null) {
-            sys.close(prestarted.stdin());
-            sys.close(prestarted.stdout());
-            sys.close(prestarted.stderr());
-            prestarted = null;
+        InitChannel.RunFds fds = prestarted;
+        prestarted = null;
+        if (fds != null) {
+            for (int fd : new int[] {fds.stdin(), fds.stdout(), fds.stderr()}) {
+                try {
+                    sys.close(fd);
+                } catch (RuntimeException e) {
+                    // closing a pipe end fails only for a bad descriptor: nothing left to release
+                }
+            }
         }
     }
 

@@ -142,6 +142,38 @@ class PrestartIT {
         }
     }
 
+    /** The failed attach is the answer at once: the pre-started shell must not hold the run's output open. */
+    @Test
+    void aFailedAttach_failsTheStart_withoutWaitingForTheTimeout() throws IOException {
+        Path layer = Files.createDirectories(tmp.resolve("file-at-code"));
+        Files.writeString(layer.resolve("code"), "not a directory");
+        Path code = Files.createDirectories(tmp.resolve("code-for-broken"));
+        try (Sandbox broken = fx.create(fx.spec().layers(List.of(layer, fx.rootfs)).build())) {
+            broken.prestart(SHELL);
+            broken.attach(code, "/code", false);
+            long start = System.nanoTime();
+
+            SandboxException e = assertThrows(SandboxException.class,
+                    () -> broken.runPrestarted("echo never", request("", Duration.ofSeconds(20))));
+
+            assertTrue(e.getMessage().contains("attach failed"), e.getMessage());
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(15).toNanos(), "answered by the attach, not the timeout");
+            assertThrows(SandboxException.class, () -> broken.run(ProcessSpec.builder("true").build()), "no run without its code");
+        }
+    }
+
+    @Test
+    void aShellThatWroteBeforeItsStart_isNotStarted_andNothingOfItReachesTheRequest() throws InterruptedException {
+        sandbox.prestart(ProcessSpec.builder("/bin/sh", "-c", "echo early; echo early >&2; sleep 30").build());
+        Thread.sleep(300);
+
+        assertEquals(Optional.empty(), sandbox.runPrestarted("echo never", request("", RuntimeFixture.RUN_TIMEOUT)));
+        Execution plain = sandbox.run(ProcessSpec.builder("sh", "-c", "echo plain").build());
+        assertEquals("plain\n", plain.stdoutText(), describe(plain));
+        assertEquals("", plain.stderrText());
+        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox), "the sleep it started is gone too");
+    }
+
     @Test
     void codeAttachedAfterThePrestart_isVisibleToIt() throws IOException {
         Path code = Files.createDirectories(tmp.resolve("code"));

@@ -40,7 +40,8 @@ public final class PrestartedShell {
             t.append("export ").append(e.getKey()).append('=').append(quoted(e.getValue())).append('\n');
         }
         t.append("cd ").append(quoted(request.cwd())).append(" || exit 127\n");
-        t.append("unset OLDPWD\n");
+        String oldpwd = request.env().get("OLDPWD"); // the cd set it; sh SCRIPT has only the caller's
+        t.append(oldpwd == null ? "unset OLDPWD\n" : "export OLDPWD=" + quoted(oldpwd) + "\n");
         t.append(". ").append(quoted(scriptPath(f.entry()))).append('\n');
         String text = t.toString();
         return text.getBytes(StandardCharsets.UTF_8).length <= Sandbox.MAX_START_TEXT ? text : null;

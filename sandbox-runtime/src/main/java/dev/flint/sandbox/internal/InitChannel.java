@@ -88,6 +88,10 @@ public final class InitChannel implements AutoCloseable {
     /** Sends a request to init; the descriptors stay the caller's. A dead init is a {@link SandboxException.Failed}. */
     private void send(NativeMessage request, int... fds) {
         byte[] data = request.encode();
+        if (data.length >= NativeMessage.MAX_BYTES) { // init's buffer keeps one byte for a final NUL
+            throw new SandboxException.InvalidSpec("request", "the request to init takes " + data.length + " bytes, at most "
+                    + (NativeMessage.MAX_BYTES - 1), "shorten the command line and environment");
+        }
         try {
             sys.send(control, data, data.length, fds);
         } catch (SyscallException e) {
@@ -264,6 +268,13 @@ public final class InitChannel implements AutoCloseable {
      */
     public RunResult runPrestarted(RunFds fds, String text, ProcessSpec spec) {
         long start = System.nanoTime();
+        short[] revents = new short[2];
+        if (sys.poll(new int[] {fds.stdout(), fds.stderr()}, new short[] {Syscalls.POLLIN, Syscalls.POLLIN}, revents, 0) > 0) {
+            // It wrote or ended before its start (it could not exec, or died): none of that may
+            // reach this request's output. Init drops it when the plain run comes.
+            closeAll(fds.stdin(), fds.stdout(), fds.stderr());
+            return null;
+        }
         try {
             send(NativeMessage.builder(NativeMessage.START).put("timeout_ms", spec.timeout().toMillis())
                     .put("text", text).build());

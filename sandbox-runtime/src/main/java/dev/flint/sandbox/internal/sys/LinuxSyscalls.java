@@ -171,32 +171,30 @@ public final class LinuxSyscalls implements Syscalls {
 
     @Override
     public Received receive(int socket, byte[] buffer) {
-        {
-            Memory m = scratch(MESSAGE, MsgHeader.SIZE + buffer.length);
-            m.clear(MsgHeader.SIZE);
-            MsgHeader.fill(m, m.share(MsgHeader.SIZE), buffer.length);
-            MsgHeader.expectFds(m, MAX_FDS);
-            long n;
-            while (true) {
-                try {
-                    n = Direct.recvmsg(socket, MsgHeader.header(m), MSG_CMSG_CLOEXEC);
-                    break;
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != SyscallException.EINTR) {
-                        throw failed("recvmsg", e);
-                    }
+        Memory m = scratch(MESSAGE, MsgHeader.SIZE + buffer.length);
+        m.clear(MsgHeader.SIZE);
+        MsgHeader.fill(m, m.share(MsgHeader.SIZE), buffer.length);
+        MsgHeader.expectFds(m, MAX_FDS);
+        long n;
+        while (true) {
+            try {
+                n = Direct.recvmsg(socket, MsgHeader.header(m), MSG_CMSG_CLOEXEC);
+                break;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != SyscallException.EINTR) {
+                    throw failed("recvmsg", e);
                 }
             }
-            int[] fds = MsgHeader.receivedFds(m);
-            if (MsgHeader.truncated(m)) {
-                for (int fd : fds) {
-                    close(fd);
-                }
-                throw new SyscallException("recvmsg", 90, "message too long");
-            }
-            m.read(MsgHeader.SIZE, buffer, 0, (int) n);
-            return new Received((int) n, fds);
         }
+        int[] fds = MsgHeader.receivedFds(m);
+        if (MsgHeader.truncated(m)) {
+            for (int fd : fds) {
+                close(fd);
+            }
+            throw new SyscallException("recvmsg", 90, "message too long");
+        }
+        m.read(MsgHeader.SIZE, buffer, 0, (int) n);
+        return new Received((int) n, fds);
     }
 
     @Override
