@@ -110,8 +110,6 @@ void handle_zygote(int ctl, struct msg *req, const struct sock_fprog *filter);
 /* setup.c: the init's one-time set-up, steps in the order of docs/sandbox.md */
 void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filter) __attribute__((noreturn));
 int pivot_into(const char *root);
-#define OLD_ROOT "/.host" /* where the init's host root waits to be detached, right after READY */
-int detach_old_root(void); /* 0 when done or nothing to do */
 
 /* init.c: the init's event loop */
 void init_loop(const struct config *cfg, int ctl, const struct sock_fprog *filter)

@@ -598,12 +598,6 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
      * make. After every run the next run's process is forked at once. */
     msg_start(out, OP_READY);
     msg_send(ctl, out);
-    if (detach_old_root() < 0) {
-        /* Not expected (a lazy detach of our own root copy); the JVM has the sandbox already and
-         * hears the control socket close on its first request, which then fails. */
-        kill_all_and_reap();
-        _exit(1);
-    }
     if (cfg->prepare_ahead)
         fork_child();
     for (;;) {

@@ -121,7 +121,7 @@ static int mount_root_and_open_layers(const struct config *cfg, struct host_dirs
 /* 4. The skeleton: the read-only layers that each run's overlay uses, and mount points. */
 static int populate_skeleton(const struct config *cfg, const struct host_dirs *dirs)
 {
-    const char *names[] = { ".layers", "dev", "proc", ".scratch", ".root", ".attach", OLD_ROOT + 1, NULL };
+    const char *names[] = { ".layers", "dev", "proc", ".scratch", ".root", ".attach", NULL };
     for (const char **d = names; *d; d++)
         if (mkdir(path_in(dirs->root, *d), 0755) < 0)
             return fail("mkdir %s", *d);
@@ -248,35 +248,6 @@ int pivot_into(const char *root)
     return 0;
 }
 
-/* 8 (init). pivot_root into the skeleton with the host's root put aside at OLD_ROOT, where it
- * stays until detach_old_root(): detaching it waits for an RCU grace period (the kernel frees the
- * host tree's copy only after one), which took most of a sandbox's creation when many are made
- * at once. So an init without a user namespace says READY first and detaches right after, before
- * it reads a request or forks a run process: the wait no longer holds up the JVM. */
-static bool old_root_attached;
-
-static int pivot_aside(const char *root)
-{
-    if (chdir(root) < 0)
-        return fail("chdir %s", root);
-    if (syscall(SYS_pivot_root, ".", OLD_ROOT + 1) < 0)
-        return fail("pivot_root %s", root);
-    if (chdir("/") < 0)
-        return fail("chdir /");
-    old_root_attached = true;
-    return 0;
-}
-
-int detach_old_root(void)
-{
-    if (!old_root_attached)
-        return 0;
-    if (umount2(OLD_ROOT, MNT_DETACH) < 0)
-        return fail("detach old root");
-    old_root_attached = false;
-    return 0;
-}
-
 /* 9. The skeleton itself read-only, and a cgroup namespace rooted at the sandbox's cgroup (the
  * factory attached us before we started). */
 static int seal_root(void)
@@ -296,8 +267,6 @@ static int enter_user_namespace(const struct config *cfg)
 {
     if (cfg->userns_fd < 0)
         return 0;
-    if (detach_old_root() < 0) /* in the user namespace's copy it would be locked there for good */
-        return -1;
     if (setns(cfg->userns_fd, CLONE_NEWUSER) < 0)
         return fail("join user namespace");
     close(cfg->userns_fd);
@@ -345,7 +314,7 @@ void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filte
     if (rc == 0) rc = make_dev(dirs.root);
     if (rc == 0) rc = name_and_loopback(cfg);
     if (rc == 0) rc = mount_proc(dirs.root);
-    if (rc == 0) rc = pivot_aside(dirs.root);
+    if (rc == 0) rc = pivot_into(dirs.root);
     if (rc == 0) rc = seal_root();
     if (rc == 0) rc = enter_user_namespace(cfg);
     if (rc == 0) rc = close_host_fds(ctl);

@@ -117,7 +117,7 @@ class IsolationIT {
         assertEquals("/bin/busybox", find.stdoutText().trim(), "find sees only the image: " + describe(find));
     }
 
-    /** Init detaches the host's root right after READY (setup.c): by its first run it is gone. */
+    /** Init detaches the host's root before READY (setup.c, step 8): only its skeleton's mounts are left. */
     @Test
     void init_hasNoHostMountLeft_onceItServedARun() throws IOException {
         try (Sandbox fresh = fx.create(fx.spec().build())) {

@@ -62,11 +62,17 @@ final class HostCgroupFs implements CgroupFs {
             @Override
             public String read() throws IOException {
                 buffer.clear();
-                // pread at 0: cgroupfs regenerates the content for a read from the start
-                while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0) {
-                    // a control file fits one buffer; loop for short reads
+                // pread at 0: cgroupfs regenerates the content for a read from the start. A
+                // control file comes whole in one read, ending in a newline; another read only
+                // for a short one, since each regenerates the file (read per request: W4, W5).
+                while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0 && !endsWithNewline()) {
+                    // a short read: ask for the rest
                 }
                 return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+            }
+
+            private boolean endsWithNewline() {
+                return buffer.position() > 0 && buffer.get(buffer.position() - 1) == '\n';
             }
 
             @Override
