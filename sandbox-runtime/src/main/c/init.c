@@ -280,26 +280,18 @@ static void prestart(struct msg *req)
         msg_close_fds(req);
         return;
     }
-    /* init's end never blocks: the run's user may reopen the pipe and fill it, init must not hang */
-    if (pipe2(go, O_CLOEXEC) < 0 || fcntl(go[1], F_SETFL, O_NONBLOCK) < 0) {
-        if (go[0] >= 0) {
-            close(go[0]);
-            close(go[1]);
-        }
+    if (pipe2(go, O_CLOEXEC) < 0) {
         fail("pipe for the start text");
-        snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
-        msg_close_fds(req);
-        return;
+        goto refused;
     }
-    /* A pipe's inode is its maker's, 0600: the process may reopen its fd 3 (/proc/self/fd/3, as
+    /* init's end never blocks: the run's user may reopen the pipe and fill it, init must not hang.
+     * A pipe's inode is its maker's, 0600: the process may reopen its fd 3 (/proc/self/fd/3, as
      * a shell's ". FILE" does) only once the pipe is its user's. */
-    if (fchown(go[0], cfg->uid, cfg->gid) < 0) {
-        fail("give the start pipe to the run's user");
-        snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
+    if (fcntl(go[1], F_SETFL, O_NONBLOCK) < 0 || fchown(go[0], cfg->uid, cfg->gid) < 0) {
+        fail("set up the start pipe");
         close(go[0]);
         close(go[1]);
-        msg_close_fds(req);
-        return;
+        goto refused;
     }
     req->buf[0] = OP_EXEC; /* to the child it is an exec request with a channel on fd 3 */
     req->fds[req->nfds++] = go[0];
@@ -312,6 +304,10 @@ static void prestart(struct msg *req)
     }
     run.start_fd = go[1];
     run.prestarted = true;
+    return;
+refused:
+    snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
+    msg_close_fds(req);
 }
 
 /* Starts the pre-started process: the text (at most PIPE_BUF bytes, so one write takes it whole)
@@ -322,8 +318,7 @@ static void start_prestarted(struct msg *req)
     size_t len = text ? strlen(text) : 0;
     msg_close_fds(req);
     if (attach_error[0] || run.active) {
-        if (!run.active)
-            drop_prestarted(); /* it holds the run's stdout: the JVM would wait for its end */
+        drop_prestarted(); /* it holds the run's stdout: the JVM would wait for its end */
         reply_failed_run(attach_error[0] ? attach_error : "sandbox busy: one run at a time");
         return;
     }

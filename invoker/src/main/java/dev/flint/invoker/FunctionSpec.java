@@ -40,6 +40,11 @@ public record FunctionSpec(
 
     /** Where a function's code shows inside its sandbox. */
     public static final String CODE_PATH = "/function";
+
+    /** Where the code's file {@code entry} shows inside the sandbox; the code's directory for no entry. */
+    public static String codePath(String entry) {
+        return entry.isEmpty() ? CODE_PATH : CODE_PATH + "/" + entry;
+    }
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern ENTRY = Pattern.compile("[A-Za-z0-9_.-]{0,255}");
 

@@ -34,10 +34,11 @@ public final class Sandbox implements AutoCloseable {
     private Instance instance;
     /** What is attached, for messages; guarded by this. */
     private String attached;
-    /** The JVM's ends of the pre-started process's stdio, or null; guarded by this. */
-    private InitChannel.RunFds prestarted;
-    /** The command that was pre-started; guarded by this. */
-    private java.util.List<String> prestartedCommand;
+    /** The process pre-started and not yet run, or null; guarded by this. */
+    private Prestarted prestarted;
+
+    /** A pre-started process: its command, and the JVM's ends of its stdio. */
+    private record Prestarted(java.util.List<String> command, InitChannel.RunFds fds) {}
 
     Sandbox(String id, SandboxSpec spec, InitChannel init, Cgroup cgroup, Consumer<String> onDestroy, Syscalls sys) {
         this.id = id;
@@ -104,17 +105,16 @@ public final class Sandbox implements AutoCloseable {
                     "run it with runPrestarted first");
         }
         try {
-            prestarted = init.prestart(process);
+            prestarted = new Prestarted(process.argv(), init.prestart(process));
         } catch (RuntimeException e) {
             destroyQuietly(e);
             throw e;
         }
-        prestartedCommand = process.argv();
     }
 
     /** The command of the process {@link #prestart}ed and not yet run, if any. */
     public synchronized java.util.Optional<java.util.List<String>> prestartedCommand() {
-        return java.util.Optional.ofNullable(prestarted == null ? null : prestartedCommand);
+        return java.util.Optional.ofNullable(prestarted).map(Prestarted::command);
     }
 
     /**
@@ -130,14 +130,14 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException.InvalidSpec("text", "the start text has a NUL byte or exceeds " + MAX_START_TEXT + " bytes",
                     "keep it short; pass data on stdin");
         }
-        InitChannel.RunFds fds = prestarted;
+        Prestarted taken = prestarted;
         prestarted = null;
-        if (fds == null) {
+        if (taken == null) {
             return java.util.Optional.empty();
         }
         InitChannel.RunResult r;
         try {
-            r = init.runPrestarted(fds, text, request);
+            r = init.runPrestarted(taken.fds(), text, request);
         } catch (RuntimeException e) {
             destroyQuietly(e);
             throw e;
@@ -150,9 +150,10 @@ public final class Sandbox implements AutoCloseable {
 
     /** Forgets the pre-started process on this side; init kills it when a request takes its place. */
     private void dropPrestarted() {
-        InitChannel.RunFds fds = prestarted;
+        Prestarted dropped = prestarted;
         prestarted = null;
-        if (fds != null) {
+        if (dropped != null) {
+            InitChannel.RunFds fds = dropped.fds();
             for (int fd : new int[] {fds.stdin(), fds.stdout(), fds.stderr()}) {
                 try {
                     sys.close(fd);

@@ -77,7 +77,7 @@ public final class ExecRunner {
 
     /** Starts the shell of the function's next invocation; a sandbox that fails at it is not reused. */
     private static RunReport prestartNext(Sandbox sandbox, FunctionSpec f, RunReport report) {
-        if (!report.reusable() || sandbox.prestartedCommand().isPresent()) {
+        if (!report.reusable()) {
             return report;
         }
         try {
@@ -90,7 +90,7 @@ public final class ExecRunner {
 
     private static List<String> command(FunctionSpec f) {
         if (f.kind() == Kind.SHELL) {
-            return List.of("/bin/sh", FunctionSpec.CODE_PATH + "/" + f.entry());
+            return List.of("/bin/sh", FunctionSpec.codePath(f.entry()));
         }
         return new ArrayList<>(f.command());
     }

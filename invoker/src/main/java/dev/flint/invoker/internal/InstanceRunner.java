@@ -67,7 +67,7 @@ public final class InstanceRunner {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
             out.write(VALUE_FIELD);
             out.write(json.writeValueAsBytes(payload));
-            field(out, "code", f.entry().isEmpty() ? FunctionSpec.CODE_PATH : FunctionSpec.CODE_PATH + "/" + f.entry());
+            field(out, "code", FunctionSpec.codePath(f.entry()));
             field(out, "main", "main");
             field(out, "activation_id", env.activationId());
             field(out, "action_name", env.actionName());

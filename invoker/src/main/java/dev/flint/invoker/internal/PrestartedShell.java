@@ -4,6 +4,7 @@ import dev.flint.invoker.FunctionSpec;
 import dev.flint.sandbox.ProcessSpec;
 import dev.flint.sandbox.Sandbox;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,12 +23,16 @@ public final class PrestartedShell {
 
     /** What to pre-start for a script named {@code entry} in the code directory. */
     public static ProcessSpec bootstrap(String entry) {
-        return ProcessSpec.builder("/bin/sh", "-c", BOOTSTRAP, scriptPath(entry)).build();
+        return ProcessSpec.builder(command(entry)).build();
+    }
+
+    private static List<String> command(String entry) {
+        return List.of("/bin/sh", "-c", BOOTSTRAP, FunctionSpec.codePath(entry));
     }
 
     /** Whether the sandbox's pre-started process is the shell for this function's script. */
     static boolean readyFor(Sandbox sandbox, FunctionSpec f) {
-        return sandbox.prestartedCommand().map(c -> c.equals(bootstrap(f.entry()).argv())).orElse(false);
+        return sandbox.prestartedCommand().map(command(f.entry())::equals).orElse(false);
     }
 
     /**
@@ -42,7 +47,7 @@ public final class PrestartedShell {
         t.append("cd ").append(quoted(request.cwd())).append(" || exit 127\n");
         String oldpwd = request.env().get("OLDPWD"); // the cd set it; sh SCRIPT has only the caller's
         t.append(oldpwd == null ? "unset OLDPWD\n" : "export OLDPWD=" + quoted(oldpwd) + "\n");
-        t.append(". ").append(quoted(scriptPath(f.entry()))).append('\n');
+        t.append(". ").append(quoted(FunctionSpec.codePath(f.entry()))).append('\n');
         String text = t.toString();
         return text.getBytes(StandardCharsets.UTF_8).length <= Sandbox.MAX_START_TEXT ? text : null;
     }
@@ -50,9 +55,5 @@ public final class PrestartedShell {
     /** The shell's single-quoted word for {@code s} (a quote inside becomes '\''). */
     static String quoted(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
-    }
-
-    private static String scriptPath(String entry) {
-        return FunctionSpec.CODE_PATH + "/" + entry;
     }
 }
