@@ -93,6 +93,8 @@ struct config {
     int idmapped[MAX_LAYERS];        /* with a user namespace: detached id-mapped mounts of the
                                         layers, made by the factory; else -1 */
     int userns_fd;                   /* the user namespace init joins at the end of set-up, or -1 */
+    const char *memory_peak;         /* the cgroup's peak-memory file, or NULL: the JVM reads it */
+    const char *memory_events;       /* the cgroup's file with its OOM-kill count, or NULL */
 };
 int config_parse(const struct msg *m, struct config *cfg, char *err);
 
@@ -123,6 +125,13 @@ void child_main(const struct config *cfg, int sock, const struct sock_fprog *fil
 int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns, const char *attach_path);
 #define ATTACH_SOURCE "/.attach" /* where init keeps an attached mount, in its own root */
 int attach_point(const char *path);
+
+/* usage.c: a run's memory use, reported by init in DONE */
+void usage_open(const struct config *cfg);
+int usage_fds(int fds[2]);
+void usage_close(void);
+void usage_put(struct msg *out);
+void usage_reset(void);
 
 /* harden.c */
 int seccomp_build(struct sock_fprog *base, struct sock_fprog *run);

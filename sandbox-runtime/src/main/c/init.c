@@ -203,9 +203,11 @@ static void finish_run(int status)
         msg_put(out, "error", "%s", error);
         msg_put(out, "stage", "%s", run.stage);
     }
+    usage_put(out);
     msg_send(ctl, out);
     run.active = run.timed_out = run.killed = run.lost = false;
-    forget_child();
+    forget_child(); /* and with it the run's root: its scratch memory is freed */
+    usage_reset();  /* after the answer, so the JVM does not wait for it */
     fork_child();
 }
 

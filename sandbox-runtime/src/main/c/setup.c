@@ -279,7 +279,7 @@ static int enter_user_namespace(const struct config *cfg)
     return 0;
 }
 
-/* 11. stdio on /dev/null, no descriptor but the control socket. */
+/* 11. stdio on /dev/null, no descriptor but the control socket and the cgroup files of usage.c. */
 static int close_host_fds(int ctl)
 {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -289,9 +289,22 @@ static int close_host_fds(int ctl)
         if (dup2(null, fd) < 0)
             return fail("stdio to /dev/null");
     close(null);
-    if (ctl > 3)
-        syscall(SYS_close_range, 3, ctl - 1, 0);
-    syscall(SYS_close_range, ctl + 1, ~0U, 0);
+    int keep[3] = { ctl };
+    int n = 1 + usage_fds(keep + 1);
+    for (int i = 1; i < n; i++) /* ascending */
+        for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    int from = 3;
+    for (int i = 0; i < n; i++) {
+        if (keep[i] > from)
+            syscall(SYS_close_range, from, keep[i] - 1, 0);
+        if (keep[i] >= from)
+            from = keep[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
     return 0;
 }
 
@@ -314,6 +327,7 @@ void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filte
     if (rc == 0) rc = make_dev(dirs.root);
     if (rc == 0) rc = name_and_loopback(cfg);
     if (rc == 0) rc = mount_proc(dirs.root);
+    if (rc == 0) usage_open(cfg); /* its cgroup's files, while the host's tree is in view */
     if (rc == 0) rc = pivot_into(dirs.root);
     if (rc == 0) rc = seal_root();
     if (rc == 0) rc = enter_user_namespace(cfg);

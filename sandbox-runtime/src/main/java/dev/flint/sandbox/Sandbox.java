@@ -166,7 +166,7 @@ public final class Sandbox implements AutoCloseable {
 
     private Execution executionOf(InitChannel.RunResult r) {
         NativeMessage done = r.done();
-        Delta usage = takeUsage();
+        Delta usage = done.get("peak").isPresent() ? usageFrom(done) : takeUsage();
         String error = done.get("error").orElse("");
         if (!error.isEmpty() && !"exec".equals(done.get("stage").orElse(""))) {
             throw new SandboxException.Failed("sandbox " + id + " could not set up the run: " + error,
@@ -183,6 +183,14 @@ public final class Sandbox implements AutoCloseable {
 
     /** Peak memory since the last call (then reset) and OOM kills since the last call. */
     record Delta(long peakBytes, long newOomKills) {}
+
+    /** The usage init read from the cgroup after the run, and reset (it says so in DONE). */
+    private synchronized Delta usageFrom(NativeMessage done) {
+        long kills = done.getLong("oom_kills", oomKills);
+        long newOomKills = kills - oomKills;
+        oomKills = kills;
+        return new Delta(done.getLong("peak", 0), newOomKills);
+    }
 
     synchronized Delta takeUsage() {
         MemoryUsage usage = cgroup.memoryUsage();

@@ -7,6 +7,7 @@ import dev.flint.sandbox.internal.StateDirectory;
 import dev.flint.sandbox.internal.cgroup.Cgroup;
 import dev.flint.sandbox.internal.cgroup.CgroupDriver;
 import dev.flint.sandbox.internal.cgroup.CgroupLimits;
+import dev.flint.sandbox.internal.cgroup.MemoryFiles;
 import dev.flint.sandbox.internal.sys.LinuxSyscalls;
 import dev.flint.sandbox.internal.sys.SyscallException;
 import dev.flint.sandbox.internal.sys.Syscalls;
@@ -183,6 +184,7 @@ public final class SandboxRuntime implements AutoCloseable {
     }
 
     private InitChannel startInit(String id, SandboxSpec spec, Cgroup cgroup) {
+        MemoryFiles memory = cgroup.memoryFiles(); // init reports a run's memory use from them
         NativeMessage request = NativeMessage.builder(NativeMessage.CREATE)
                 .put("id", id)
                 .put("mnt", state.mountPoint())
@@ -195,6 +197,8 @@ public final class SandboxRuntime implements AutoCloseable {
                 .put("caps", Long.toHexString(Capabilities.mask(spec.capabilities())))
                 .put("userns", spec.userNamespaceBase())
                 .putAll("cgroup", cgroup.procsFiles())
+                .put("memory_peak", memory.peak())
+                .put("memory_events", memory.events())
                 .put("prepare", spec.prepareAhead() ? 1 : 0)
                 .put("nofile", spec.maxOpenFiles())
                 .build();

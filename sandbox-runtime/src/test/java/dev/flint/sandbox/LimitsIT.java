@@ -96,6 +96,21 @@ class LimitsIT {
     }
 
     @Test
+    void run_peakMemory_isTheRunsOwn_andStartsAfreshForTheNextRun() {
+        try (Sandbox sb = fx.create(fx.spec().memoryBytes(128 * MIB).scratchBytes(64 * MIB).build())) {
+            // files in the scratch layer are tmpfs pages, charged to the sandbox's cgroup
+            Execution big = sh(sb, "dd if=/dev/zero of=/tmp/fill bs=1M count=40 2>/dev/null && echo written");
+            Execution small = sh(sb, "echo small");
+
+            assertEquals("written\n", big.stdoutText(), describe(big));
+            assertTrue(big.usage().peakMemoryBytes() >= 40 * MIB, "peak " + big.usage().peakMemoryBytes());
+            assertEquals("small\n", small.stdoutText(), describe(small));
+            assertTrue(small.usage().peakMemoryBytes() > 0 && small.usage().peakMemoryBytes() < 20 * MIB,
+                    "the previous run's peak or scratch counted again: peak " + small.usage().peakMemoryBytes());
+        }
+    }
+
+    @Test
     void run_forkBomb_isContainedByThePidsLimit_andLeavesNothingBehind() throws InterruptedException {
         int max = 32;
         try (Sandbox sb = fx.create(fx.spec().pidsMax(max).build())) {

@@ -33,6 +33,9 @@ public interface Cgroup {
     /** Peak memory and OOM kills, through control files kept open (it is read after every request). */
     MemoryUsage memoryUsage();
 
+    /** The files {@link #memoryUsage} reads, for a sandbox's init to read itself after each run. */
+    MemoryFiles memoryFiles();
+
     /**
      * Restarts the peak-memory count. v1 always can; v2 only on kernels 6.12 and later, elsewhere
      * this does nothing.

@@ -26,19 +26,28 @@ final class MemoryProbe implements AutoCloseable {
         this.oom = oom;
     }
 
-    static MemoryProbe open(CgroupVersion version, ControlFiles files, Path dir) {
+    /**
+     * The files a probe reads: the peak (v1 memory.max_usage_in_bytes; v2 memory.peak, or
+     * memory.current before 5.19, the best there is) and the one with the "oom_kill N" line.
+     */
+    static MemoryFiles paths(CgroupVersion version, ControlFiles files, Path dir) {
         if (version == CgroupVersion.V1) {
-            Path peak = dir.resolve("memory.max_usage_in_bytes");
-            Path oom = dir.resolve("memory.oom_control");
-            return new MemoryProbe(peak, files.open(peak, true), true, oom, files.open(oom, false));
+            return new MemoryFiles(dir.resolve("memory.max_usage_in_bytes"), dir.resolve("memory.oom_control"));
         }
         Path peak = dir.resolve("memory.peak");
-        boolean hasPeak = files.exists(peak);
-        Path events = dir.resolve("memory.events");
+        return new MemoryFiles(files.exists(peak) ? peak : dir.resolve("memory.current"), dir.resolve("memory.events"));
+    }
+
+    static MemoryProbe open(CgroupVersion version, ControlFiles files, Path dir) {
+        MemoryFiles paths = paths(version, files, dir);
+        Path peak = paths.peak();
+        Path events = paths.events();
+        if (version == CgroupVersion.V1) {
+            return new MemoryProbe(peak, files.open(peak, true), true, events, files.open(events, false));
+        }
         CgroupFs.Control peakControl;
         boolean resettable = false;
-        if (!hasPeak) {
-            peak = dir.resolve("memory.current"); // before 5.19 the current use is the best there is
+        if (peak.getFileName().toString().equals("memory.current")) {
             peakControl = files.open(peak, false);
         } else {
             try {

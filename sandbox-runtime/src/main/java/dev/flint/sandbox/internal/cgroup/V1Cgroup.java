@@ -73,6 +73,11 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
+    public MemoryFiles memoryFiles() {
+        return MemoryProbe.paths(CgroupVersion.V1, files, memoryDir());
+    }
+
+    @Override
     public synchronized void resetPeak() {
         probe().resetPeak();
     }

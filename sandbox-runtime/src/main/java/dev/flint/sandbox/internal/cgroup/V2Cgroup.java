@@ -70,6 +70,11 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
+    public MemoryFiles memoryFiles() {
+        return MemoryProbe.paths(CgroupVersion.V2, files, dir);
+    }
+
+    @Override
     public synchronized void resetPeak() {
         probe().resetPeak();
     }
