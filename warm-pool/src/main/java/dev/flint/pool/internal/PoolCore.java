@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,7 +42,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PoolCore<S> implements AutoCloseable {
     private static final long CLOSE_WAIT_SECONDS = 60;
-    private static final long REFILL_DELAY_MILLIS = 20;
+    private static final long REFILL_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How often the refill clock starts the refills that are due, while acquires book them. */
+    private static final long REFILL_CLOCK_MILLIS = 5;
+    /** The refill clock stops this long after the last booking; the next booking starts it again. */
+    private static final long REFILL_CLOCK_IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final SandboxFactory<S> factory;
     private final PoolConfig config;
@@ -69,6 +74,13 @@ public final class PoolCore<S> implements AutoCloseable {
     private long discarded;
     private long failures;
     private boolean closed;
+    /** Refills booked by acquires and not started yet, in booking order. */
+    private final Deque<DueRefill> dueRefills = new ArrayDeque<>();
+    private long lastBookingNanos;
+    /** The ticker's periodic start of due refills; null while no acquire booked one for a while. */
+    private ScheduledFuture<?> refillClock;
+
+    private record DueRefill(ImageLayers image, int count, long atNanos) {}
 
     public PoolCore(SandboxFactory<S> factory, PoolConfig config, InstantSource clock) {
         this.factory = factory;
@@ -100,11 +112,12 @@ public final class PoolCore<S> implements AutoCloseable {
                     function, image, bytes);
             slot = apply(d, function, image, bytes, now, doomed);
             create = d.stem().create();
+            create = bookRefills(image, create) ? 0 : create;
         } finally {
             lock.unlock();
         }
         destroyAll(doomed);
-        startRefillsSoon(image, create);
+        startRefills(image, create); // only when closing: refillOne sees it and gives the bookings back
         return slot != null ? slot : createCold(function, image, bytes);
     }
 
@@ -267,19 +280,48 @@ public final class PoolCore<S> implements AutoCloseable {
     }
 
     /**
-     * The refills an acquire books start a moment later: the caller is about to run in the stem cell
+     * The refills an acquire books start 20-25 ms later: the caller is about to run in the stem cell
      * it took, and creating its replacement at once takes the same CPUs (on two cores it made a
-     * stem-cell invocation 40 % slower: docs/SPEC.md W1).
+     * stem-cell invocation 40 % slower: docs/SPEC.md W1). They wait in {@link #dueRefills} for the
+     * refill clock, which runs while acquires keep booking: handing each booking to the ticker
+     * thread woke it on the acquire's path (~70 µs of a stem-cell invocation's 1.7 ms). False when
+     * the pool is closing and the caller must start them itself. Lock held.
      */
-    private void startRefillsSoon(ImageLayers image, int count) {
+    private boolean bookRefills(ImageLayers image, int count) {
         if (count == 0) {
-            return;
+            return true;
         }
+        long now = System.nanoTime();
+        lastBookingNanos = now;
+        if (refillClock == null) {
+            try {
+                refillClock = ticker.scheduleWithFixedDelay(this::startDueRefills, REFILL_CLOCK_MILLIS, REFILL_CLOCK_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                return false;
+            }
+        }
+        dueRefills.addLast(new DueRefill(image, count, now + REFILL_DELAY_NANOS));
+        return true;
+    }
+
+    /** The refill clock's tick: starts the refills that are due; stops the clock once idle. */
+    private void startDueRefills() {
+        List<DueRefill> start = new ArrayList<>();
+        lock.lock();
         try {
-            ticker.schedule(() -> startRefills(image, count), REFILL_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            startRefills(image, count); // closing: refillOne sees it and gives the bookings back
+            long now = System.nanoTime();
+            while (!dueRefills.isEmpty() && dueRefills.peekFirst().atNanos() - now <= 0) {
+                start.add(dueRefills.pollFirst());
+            }
+            if (dueRefills.isEmpty() && now - lastBookingNanos > REFILL_CLOCK_IDLE_NANOS && refillClock != null) {
+                refillClock.cancel(false);
+                refillClock = null;
+            }
+        } finally {
+            lock.unlock();
         }
+        start.forEach(r -> startRefills(r.image(), r.count()));
     }
 
     private void startRefills(ImageLayers image, int count) {
@@ -397,6 +439,10 @@ public final class PoolCore<S> implements AutoCloseable {
                 return;
             }
             closed = true;
+            for (DueRefill r : dueRefills) {
+                pending.merge(r.image(), -r.count(), Integer::sum); // never to be made
+            }
+            dueRefills.clear();
             stemCells.values().forEach(doomed::addAll);
             stemCells.clear();
             doomed.addAll(idle.clear());

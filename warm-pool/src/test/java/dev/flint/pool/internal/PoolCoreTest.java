@@ -214,6 +214,34 @@ class PoolCoreTest {
     }
 
     @Test
+    void refillsBookedByAcquires_oneAfterAnother_eachReplaceTheStemCellTaken() {
+        start(CONFIG.withStemCells(1, 4));
+        pool.prewarm(IMAGE);
+        awaitTrue(() -> pool.snapshot().stemCellsReady(IMAGE) == 1, "one stem cell");
+
+        for (int i = 0; i < 3; i++) {
+            assertEquals(HitKind.STEM, pool.acquire(F, IMAGE).kind(), "acquire " + i);
+            // demand in the window raises the target: at least the one taken is replaced
+            awaitTrue(() -> pool.snapshot().stemCellsReady(IMAGE) >= 1 && pool.snapshot().stemCellsPending() == 0,
+                    "refilled after acquire " + i);
+        }
+        assertTrue(factory.created.size() >= 4, "one at prewarm, at least one per acquire: " + factory.created.size());
+    }
+
+    @Test
+    void aRefillBookedJustBeforeClose_isGivenBack_andLeavesNothing() {
+        start(CONFIG.withStemCells(1, 1));
+        pool.prewarm(IMAGE);
+        awaitTrue(() -> pool.snapshot().stemCellsReady(IMAGE) == 1, "one stem cell");
+        pool.acquire(F, IMAGE);
+
+        pool.close();
+
+        assertEquals(0, pool.snapshot().stemCellsPending(), "a booking outlived the pool");
+        assertEquals(List.of(), factory.alive()); // made before the close or never
+    }
+
+    @Test
     void close_destroysStemCellsWarmAndLeasedSandboxes_andLaterReleasesDoNothing() {
         start(CONFIG.withStemCells(2, 2));
         pool.prewarm(IMAGE);
