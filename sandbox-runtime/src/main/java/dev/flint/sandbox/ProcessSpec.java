@@ -20,6 +20,11 @@ import java.util.regex.Pattern;
  *     the execution marked truncated
  * @param stdoutSink where stdout goes as it arrives, or null to capture it into the {@link Execution}
  * @param stderrSink the same for stderr
+ * @param outputAtEnd read the output when the run ends, not as it arrives, for at most the first
+ *     {@link #OUTPUT_AT_END_WINDOW} of the run: a short run then wakes the caller once, at its end,
+ *     instead of once per write and again at each end of file (a process that fills a pipe in that
+ *     window waits for the rest of it); a sink gets the output that late, and
+ *     {@link Execution#firstOutput()} is when it was read
  */
 public record ProcessSpec(
         List<String> argv,
@@ -29,7 +34,11 @@ public record ProcessSpec(
         Duration timeout,
         long outputLimitBytes,
         OutputStream stdoutSink,
-        OutputStream stderrSink) {
+        OutputStream stderrSink,
+        boolean outputAtEnd) {
+
+    /** How long {@code outputAtEnd} holds off reading a run's output when it has not ended. */
+    public static final Duration OUTPUT_AT_END_WINDOW = Duration.ofMillis(5);
 
     public static final Map<String, String> DEFAULT_ENV = Map.of(
             "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -68,6 +77,7 @@ public record ProcessSpec(
         private long outputLimitBytes = 10L * 1024 * 1024;
         private OutputStream stdoutSink;
         private OutputStream stderrSink;
+        private boolean outputAtEnd;
 
         private Builder(List<String> argv) {
             this.argv = new ArrayList<>(argv);
@@ -95,6 +105,12 @@ public record ProcessSpec(
 
         public Builder outputLimitBytes(long bytes) {
             this.outputLimitBytes = bytes;
+            return this;
+        }
+
+        /** Reads the output when the run ends, within {@link #OUTPUT_AT_END_WINDOW} (see the record). */
+        public Builder readOutputAtEnd() {
+            this.outputAtEnd = true;
             return this;
         }
 
@@ -141,7 +157,7 @@ public record ProcessSpec(
             if (outputLimitBytes < 0) {
                 throw invalid("outputLimit", outputLimitBytes + " is negative", "0 keeps no output");
             }
-            return new ProcessSpec(argv, env, cwd, stdin, timeout, outputLimitBytes, stdoutSink, stderrSink);
+            return new ProcessSpec(argv, env, cwd, stdin, timeout, outputLimitBytes, stdoutSink, stderrSink, outputAtEnd);
         }
 
         private static SandboxException.InvalidSpec invalid(String field, String message, String hint) {

@@ -132,6 +132,26 @@ class LifecycleIT {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "read -r x; echo \"out $x\"; echo err >&2", // ends within the window: read at its end
+        "head -c 300000 /dev/zero | tr '\\0' x; echo; echo err >&2", // fills the pipe within it
+        "sleep 0.05; echo \"out $(cat)\"; echo err >&2", // outlives it: read as it arrives from then on
+    })
+    void run_readingOutputAtEnd_getsAllOfIt_shortOrLongOrLarge(String script) {
+        ProcessSpec spec = ProcessSpec.builder("/bin/sh", "-c", script).stdin("in\n".getBytes())
+                .timeout(RuntimeFixture.RUN_TIMEOUT).readOutputAtEnd().build();
+        Execution plain = sandbox.run(ProcessSpec.builder("/bin/sh", "-c", script).stdin("in\n".getBytes())
+                .timeout(RuntimeFixture.RUN_TIMEOUT).build());
+
+        Execution atEnd = sandbox.run(spec);
+
+        assertEquals(Outcome.EXITED, atEnd.outcome(), describe(atEnd));
+        assertEquals(plain.stdoutText(), atEnd.stdoutText());
+        assertEquals("err\n", atEnd.stderrText());
+        assertTrue(atEnd.stdoutText().length() > 4, describe(atEnd));
+    }
+
     @Test
     void run_manyTimesInOneSandbox_eachRunHasFreshScratch() {
         for (int i = 0; i < 50; i++) {

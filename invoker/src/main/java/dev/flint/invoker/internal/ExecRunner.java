@@ -41,7 +41,9 @@ public final class ExecRunner {
                 .stdin(bytes(payload))
                 .timeout(f.limits().timeout())
                 .outputLimitBytes(f.limits().logBytes() + maxResultBytes + OUTPUT_SLACK)
-                .streamTo(output.stdout(), output.stderr());
+                .streamTo(output.stdout(), output.stderr())
+                // the record is made when the run ends: a short run wakes this thread once, not per write
+                .readOutputAtEnd();
         for (Map.Entry<String, String> e : f.env().entrySet()) {
             spec.env(e.getKey(), e.getValue());
         }

@@ -298,7 +298,8 @@ public final class InitChannel implements AutoCloseable {
         RunIo io = new RunIo(sys, spec.outputLimitBytes(), fds.stdout(), spec.stdoutSink(), fds.stderr(), spec.stderrSink());
         DoneWatcher watcher = new DoneWatcher();
         try {
-            io.pump(stdinFd, stdin, watcher, start + spec.timeout().plus(GRACE).toNanos(), start);
+            long outputFrom = spec.outputAtEnd() ? start + ProcessSpec.OUTPUT_AT_END_WINDOW.toNanos() : 0;
+            io.pump(stdinFd, stdin, watcher, start + spec.timeout().plus(GRACE).toNanos(), start, outputFrom);
         } finally {
             io.closeAll();
         }

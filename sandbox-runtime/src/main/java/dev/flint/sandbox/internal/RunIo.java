@@ -63,12 +63,14 @@ final class RunIo {
 
     /**
      * Runs the loop until the control says the run is over and both outputs reached end of file.
-     * stdinFd is the write end of the process's stdin (already non-blocking), or -1.
+     * stdinFd is the write end of the process's stdin (already non-blocking), or -1. Until
+     * {@code outputFromNanos} the outputs are read only once the run is over (ProcessSpec's
+     * outputAtEnd); 0 reads them from the start.
      */
-    void pump(int stdinFd, byte[] stdin, Control control, long deadlineNanos, long startNanos) {
+    void pump(int stdinFd, byte[] stdin, Control control, long deadlineNanos, long startNanos, long outputFromNanos) {
         boolean[] stdinOpen = {stdinFd >= 0};
         try {
-            pumpUntilOver(stdinFd, stdin, stdinOpen, control, deadlineNanos, startNanos);
+            pumpUntilOver(stdinFd, stdin, stdinOpen, control, deadlineNanos, startNanos, outputFromNanos);
         } finally {
             if (stdinOpen[0]) {
                 sys.close(stdinFd);
@@ -77,7 +79,7 @@ final class RunIo {
     }
 
     private void pumpUntilOver(int stdinFd, byte[] stdin, boolean[] stdinState, Control control, long deadlineNanos,
-            long startNanos) {
+            long startNanos, long outputFromNanos) {
         int stdinOffset = 0;
         boolean over = false;
         boolean stdinOpen = stdinState[0];
@@ -85,6 +87,8 @@ final class RunIo {
         short[] events = new short[4];
         short[] revents = new short[4];
         while (!over || out.open || err.open) {
+            long now = System.nanoTime();
+            boolean holdOutput = !over && outputFromNanos != 0 && now - outputFromNanos < 0;
             int n = 0;
             int ctlAt = -1;
             int outAt = -1;
@@ -95,12 +99,12 @@ final class RunIo {
                 fds[n] = control.fd();
                 events[n++] = Syscalls.POLLIN;
             }
-            if (out.open) {
+            if (out.open && !holdOutput) {
                 outAt = n;
                 fds[n] = out.fd;
                 events[n++] = Syscalls.POLLIN;
             }
-            if (err.open) {
+            if (err.open && !holdOutput) {
                 errAt = n;
                 fds[n] = err.fd;
                 events[n++] = Syscalls.POLLIN;
@@ -110,12 +114,12 @@ final class RunIo {
                 fds[n] = stdinFd;
                 events[n++] = Syscalls.POLLOUT;
             }
-            long now = System.nanoTime();
             if (now >= deadlineNanos) {
                 deadlineNanos = control.onDeadline(now);
                 continue;
             }
-            int wait = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (deadlineNanos - now) / 1_000_000));
+            long until = holdOutput ? Math.min(deadlineNanos, outputFromNanos + 999_999) : deadlineNanos;
+            int wait = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (until - now) / 1_000_000));
             int[] active = java.util.Arrays.copyOf(fds, n);
             if (sys.poll(active, java.util.Arrays.copyOf(events, n), revents, wait) == 0) {
                 continue;
