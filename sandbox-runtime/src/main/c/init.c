@@ -48,6 +48,8 @@ static const struct sock_fprog *filter;
 static int ctl, sigfd, timerfd, own_mntns;
 static struct run run = { .sock = -1, .mntns = -1, .watch = -1, .start_fd = -1 };
 static struct msg *in, *out;
+static struct msg *queued; /* a PRESTART that came during a run, done when the run ends, or NULL */
+static struct msg *spare;  /* the buffer that takes in's place while queued holds one */
 static char attach_path[64]; /* where attached code shows in each run's root; empty: none */
 static char attach_error[ERR_MAX + 16]; /* why an attach failed: the JVM may have sent runs after it */
 
@@ -61,6 +63,7 @@ static void kill_all_and_reap(void)
 }
 
 static void forget_child(void);
+static void prestart_queued(void);
 
 /* A child that failed before its request: its reason kept for the next request, and it is reaped
  * here, so the event loop never sees it. */
@@ -209,6 +212,7 @@ static void finish_run(int status)
     forget_child(); /* and with it the run's root: its scratch memory is freed */
     usage_reset();  /* after the answer, so the JVM does not wait for it */
     fork_child();
+    prestart_queued();
 }
 
 static void reply_failed_run(const char *error)
@@ -310,6 +314,30 @@ static void prestart(struct msg *req)
 refused:
     snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
     msg_close_fds(req);
+}
+
+/* A PRESTART sent during a run (the JVM sends it right behind the START, ADR 0017): kept, and
+ * done as soon as that run has ended, so that the next process is not a round trip away from the
+ * DONE. One at most; any other is refused, and the next START then finds nothing pre-started. */
+static void queue_prestart(void)
+{
+    if (queued || in->nfds != 3) {
+        msg_close_fds(in);
+        return;
+    }
+    queued = in; /* no copy: the spare buffer takes the requests meanwhile */
+    in = spare;
+    spare = NULL;
+}
+
+static void prestart_queued(void)
+{
+    if (!queued)
+        return;
+    struct msg *q = queued;
+    queued = NULL;
+    prestart(q);
+    spare = q;
 }
 
 /* Starts the pre-started process: the text (at most PIPE_BUF bytes, so one write takes it whole)
@@ -532,7 +560,10 @@ static void on_request(void)
         start_run(in);
         break;
     case OP_PRESTART:
-        prestart(in);
+        if (run.active)
+            queue_prestart();
+        else
+            prestart(in);
         break;
     case OP_START:
         start_prestarted(in);
@@ -570,6 +601,7 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
     filter = seccomp;
     in = malloc(sizeof *in);
     out = malloc(sizeof *out);
+    spare = malloc(sizeof *spare);
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -580,7 +612,7 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
     sigprocmask(SIG_BLOCK, &pipe_signal, NULL); /* a run's process starts with an empty mask */
     sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (!in || !out || sigfd < 0 || timerfd < 0) {
+    if (!in || !out || !spare || sigfd < 0 || timerfd < 0) {
         send_error(ctl, "init: out of resources for the event loop");
         _exit(1);
     }

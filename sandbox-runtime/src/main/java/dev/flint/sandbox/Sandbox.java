@@ -125,6 +125,16 @@ public final class Sandbox implements AutoCloseable {
      * start): nothing ran, and the sandbox serves a plain {@link #run} as before.
      */
     public synchronized java.util.Optional<Execution> runPrestarted(String text, ProcessSpec request) {
+        return runPrestarted(text, request, null);
+    }
+
+    /**
+     * {@link #runPrestarted(String, ProcessSpec)}, and {@code next} pre-started for the run after
+     * this one as {@link #prestart} would, without a round trip after this run: its request goes to
+     * init during this run, which starts it as soon as this run ends. When nothing ran (empty),
+     * nothing is pre-started either. Null {@code next}: none.
+     */
+    public synchronized java.util.Optional<Execution> runPrestarted(String text, ProcessSpec request, ProcessSpec next) {
         checkIdle();
         if (text.indexOf('\0') >= 0 || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_START_TEXT) {
             throw new SandboxException.InvalidSpec("text", "the start text has a NUL byte or exceeds " + MAX_START_TEXT + " bytes",
@@ -136,11 +146,18 @@ public final class Sandbox implements AutoCloseable {
             return java.util.Optional.empty();
         }
         InitChannel.RunResult r;
+        InitChannel.RunFds[] queued = new InitChannel.RunFds[1];
         try {
-            r = init.runPrestarted(taken.fds(), text, request);
+            r = init.runPrestarted(taken.fds(), text, request, next == null ? null : () -> queued[0] = init.prestart(next));
         } catch (RuntimeException e) {
             destroyQuietly(e);
             throw e;
+        }
+        if (queued[0] != null) {
+            prestarted = new Prestarted(next.argv(), queued[0]);
+            if (r == null) {
+                dropPrestarted(); // init took the request as a plain prestart; the next run replaces that
+            }
         }
         return r == null ? java.util.Optional.empty() : java.util.Optional.of(executionOf(r));
     }

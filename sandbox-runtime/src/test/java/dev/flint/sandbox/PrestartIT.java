@@ -96,6 +96,44 @@ class PrestartIT {
     }
 
     @Test
+    void aNextProcessAskedForDuringARun_isPrestartedWhenItEnds_inAFreshRoot() {
+        sandbox.prestart(SHELL);
+        Execution first = sandbox.runPrestarted("read -r x; echo \"$x\" > /tmp/mark; echo first", request("in\n", RuntimeFixture.RUN_TIMEOUT),
+                SHELL).orElseThrow();
+        assertEquals("first\n", first.stdoutText(), describe(first));
+        assertEquals(Optional.of(SHELL.argv()), sandbox.prestartedCommand());
+
+        Execution second = runText(sandbox, "test -e /tmp/mark && echo seen; read -r x; echo \"second $x\"", "two\n");
+
+        assertEquals("second two\n", second.stdoutText(), describe(second));
+        assertTrue(sandbox.prestartedCommand().isEmpty());
+        assertEquals("plain\n", shOk(sandbox, "echo plain"));
+    }
+
+    @Test
+    void aNextProcessAskedForDuringARunThatTimesOut_isStillPrestarted_andServes() {
+        sandbox.prestart(SHELL);
+        Execution slow = sandbox.runPrestarted("sleep 30", request("", Duration.ofMillis(300)), SHELL).orElseThrow();
+        assertEquals(Outcome.TIMED_OUT, slow.outcome(), describe(slow));
+
+        assertEquals("next\n", runText(sandbox, "echo next", "").stdoutText());
+        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox));
+    }
+
+    @Test
+    void aNextProcessAskedForWhenNothingRan_isNotLeftPrestarted_andPlainRunsWork() throws InterruptedException {
+        sandbox.prestart(ProcessSpec.builder("/bin/true").build());
+        Thread.sleep(200);
+
+        assertEquals(Optional.empty(), sandbox.runPrestarted("echo never", request("", RuntimeFixture.RUN_TIMEOUT), SHELL));
+        assertTrue(sandbox.prestartedCommand().isEmpty());
+        assertEquals("after\n", shOk(sandbox, "echo after"));
+        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox));
+        sandbox.prestart(SHELL);
+        assertEquals("again\n", runText(sandbox, "echo again", "").stdoutText());
+    }
+
+    @Test
     void aCommandThatCannotStart_isEmpty_andTheSandboxServesPlainRuns() throws InterruptedException {
         sandbox.prestart(ProcessSpec.builder("/no/such/interpreter").build());
         Thread.sleep(200); // else the start may reach it first, and its exec fails as the run's

@@ -72,14 +72,22 @@ public final class ExecRunner {
         };
     }
 
-    /** The run on the shell started ahead for this script, when there is one and the text fits. */
+    /**
+     * The run on the shell started ahead for this script, when there is one and the text fits; the
+     * next invocation's shell is asked for during it, and init starts it when the run ends.
+     */
     private static Optional<Execution> runPrestarted(Sandbox sandbox, FunctionSpec f, String text, ProcessSpec request) {
-        return text != null && PrestartedShell.readyFor(sandbox, f) ? sandbox.runPrestarted(text, request) : Optional.empty();
+        return text != null && PrestartedShell.readyFor(sandbox, f)
+                ? sandbox.runPrestarted(text, request, PrestartedShell.bootstrap(f.entry()))
+                : Optional.empty();
     }
 
-    /** Starts the shell of the function's next invocation; a sandbox that fails at it is not reused. */
+    /**
+     * Starts the shell of the function's next invocation when the run did not already have it
+     * started (a plain run); a sandbox that fails at it is not reused.
+     */
     private static RunReport prestartNext(Sandbox sandbox, FunctionSpec f, RunReport report) {
-        if (!report.reusable()) {
+        if (!report.reusable() || sandbox.prestartedCommand().isPresent()) {
             return report;
         }
         try {

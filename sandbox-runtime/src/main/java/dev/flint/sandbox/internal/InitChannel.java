@@ -228,7 +228,7 @@ public final class InitChannel implements AutoCloseable {
     public RunResult run(ProcessSpec spec) {
         long start = System.nanoTime();
         RunFds fds = sendWithPipes(execRequest(spec));
-        return collect(fds, spec, start);
+        return collect(fds, spec, start, null);
     }
 
     /** The JVM's ends of a run's stdio: stdin's write end, stdout's and stderr's read ends. */
@@ -267,6 +267,15 @@ public final class InitChannel implements AutoCloseable {
      * could not be started): the sandbox is sound and the request can run the plain way.
      */
     public RunResult runPrestarted(RunFds fds, String text, ProcessSpec spec) {
+        return runPrestarted(fds, text, spec, null);
+    }
+
+    /**
+     * {@link #runPrestarted(RunFds, String, ProcessSpec)}, and once the run has its stdin, sends
+     * {@code meanwhile}'s requests (a {@link #prestart} of the next process, which init then does
+     * when this run ends): the JVM would otherwise only wait for init meanwhile.
+     */
+    public RunResult runPrestarted(RunFds fds, String text, ProcessSpec spec, Runnable meanwhile) {
         long start = System.nanoTime();
         short[] revents = new short[2];
         if (sys.poll(new int[] {fds.stdout(), fds.stderr()}, new short[] {Syscalls.POLLIN, Syscalls.POLLIN}, revents, 0) > 0) {
@@ -282,11 +291,11 @@ public final class InitChannel implements AutoCloseable {
             closeAll(fds.stdin(), fds.stdout(), fds.stderr());
             throw e;
         }
-        RunResult r = collect(fds, spec, start);
+        RunResult r = collect(fds, spec, start, meanwhile);
         return "prestart".equals(r.done().get("stage").orElse("")) ? null : r;
     }
 
-    private RunResult collect(RunFds fds, ProcessSpec spec, long start) {
+    private RunResult collect(RunFds fds, ProcessSpec spec, long start, Runnable meanwhile) {
         byte[] stdin = spec.stdin();
         int stdinFd = fds.stdin();
         if (stdin.length == 0) {
@@ -294,6 +303,27 @@ public final class InitChannel implements AutoCloseable {
             stdinFd = -1;
         } else {
             sys.setNonBlocking(stdinFd);
+        }
+        if (meanwhile != null) {
+            // stdin first, as far as the pipe takes it now: the process may be waiting for it
+            int written = stdinFd < 0 ? 0 : writeNow(stdinFd, stdin);
+            if (written < 0 || written == stdin.length) {
+                if (stdinFd >= 0) {
+                    sys.close(stdinFd);
+                }
+                stdinFd = -1;
+            } else if (written > 0) {
+                stdin = java.util.Arrays.copyOfRange(stdin, written, stdin.length);
+            }
+            try {
+                meanwhile.run();
+            } catch (RuntimeException e) {
+                closeAll(fds.stdout(), fds.stderr());
+                if (stdinFd >= 0) {
+                    sys.close(stdinFd);
+                }
+                throw e;
+            }
         }
         RunIo io = new RunIo(sys, spec.outputLimitBytes(), fds.stdout(), spec.stdoutSink(), fds.stderr(), spec.stderrSink());
         DoneWatcher watcher = new DoneWatcher();
@@ -305,6 +335,18 @@ public final class InitChannel implements AutoCloseable {
         }
         return new RunResult(watcher.done, io.stdout(), io.stderr(), io.truncated(), System.nanoTime() - start,
                 io.firstOutputNanos());
+    }
+
+    /** Writes what a non-blocking pipe takes now: the count, or -1 when its reader is gone. */
+    private int writeNow(int fd, byte[] data) {
+        try {
+            return Math.max(0, sys.write(fd, data, 0, Math.min(data.length, 65536)));
+        } catch (SyscallException e) {
+            if (e.errno() == SyscallException.EPIPE) {
+                return -1;
+            }
+            throw e;
+        }
     }
 
     private static NativeMessage execRequest(ProcessSpec spec) {
