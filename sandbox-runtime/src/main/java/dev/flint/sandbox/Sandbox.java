@@ -365,11 +365,20 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException.InvalidSpec("attach", "'" + path + "' is not a directory right below /",
                     "e.g. /code");
         }
-        if (!hostDir.isAbsolute() || !java.nio.file.Files.isDirectory(hostDir)) {
-            throw new SandboxException.InvalidSpec("attach", hostDir + " is not an absolute path of a directory",
-                    "give a code layer's directory");
+        if (!hostDir.isAbsolute()) {
+            throw notADirectory(hostDir);
         }
-        int tree = sys.detachedReadOnlyTree(hostDir.toString());
+        int tree;
+        try {
+            // "/." makes the kernel's lookup refuse anything but a directory: no stat of our own
+            tree = sys.detachedReadOnlyTree(hostDir + "/.");
+        } catch (dev.flint.sandbox.internal.sys.SyscallException e) {
+            if (e.errno() == dev.flint.sandbox.internal.sys.SyscallException.ENOENT
+                    || e.errno() == dev.flint.sandbox.internal.sys.SyscallException.ENOTDIR) {
+                throw notADirectory(hostDir);
+            }
+            throw e;
+        }
         try {
             if (await) {
                 init.attach(tree, path);
@@ -381,6 +390,11 @@ public final class Sandbox implements AutoCloseable {
             throw e;
         }
         attached = hostDir + " at " + path;
+    }
+
+    private static SandboxException.InvalidSpec notADirectory(java.nio.file.Path hostDir) {
+        return new SandboxException.InvalidSpec("attach", hostDir + " is not an absolute path of a directory",
+                "give a code layer's directory");
     }
 
     /**

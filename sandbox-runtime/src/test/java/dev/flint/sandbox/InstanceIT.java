@@ -221,6 +221,7 @@ class InstanceIT {
             assertThrows(SandboxException.InvalidSpec.class, () -> sandbox.attach(code, "code"));
             assertThrows(SandboxException.InvalidSpec.class, () -> sandbox.attach(Path.of("relative"), "/code"));
             assertThrows(SandboxException.InvalidSpec.class, () -> sandbox.attach(tmp.resolve("missing"), "/code"));
+            assertThrows(SandboxException.InvalidSpec.class, () -> sandbox.attach(code.resolve("hello.txt"), "/code"));
             sandbox.attach(code, "/code");
             assertThrows(SandboxException.InvalidSpec.class, () -> sandbox.attach(code, "/other"));
             assertEquals("hello from the host\n", shOk(sandbox, "cat /code/hello.txt"));

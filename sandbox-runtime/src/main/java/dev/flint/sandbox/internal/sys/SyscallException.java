@@ -6,6 +6,8 @@ public final class SyscallException extends RuntimeException {
 
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
+    public static final int ENOENT = 2;
+    public static final int ENOTDIR = 20;
     public static final int EPIPE = 32;
 
     private final int errno;
