@@ -45,7 +45,8 @@ enum {
     OP_LEND = 'L',     /* JVM -> init: the namespaces of the prepared run, for a zygote's copy to join */
     OP_LENT = 'N',     /* init -> JVM: fds: mnt, ipc, uts, net, cgroup, pid (else OP_ERROR) */
     OP_PRESTART = 'S', /* JVM -> init: as OP_EXEC with fds 0, 1, 2, but the next run's process execs now
-                          and gets fd 3, a pipe that stays empty until OP_START; no answer */
+                          and gets fd 3, a pipe that stays empty until OP_START; no answer. During a
+                          run it is kept and done right after that run's OP_DONE */
     OP_START = 'T',    /* JVM -> init: timeout_ms=, text= (at most PIPE_BUF bytes): written to the
                           pre-started process's fd 3, then end of file; answered by OP_DONE, at once
                           with stage=prestart when nothing pre-started is there to take it */

@@ -276,12 +276,15 @@ static void drop_prestarted(void)
 static void prestart(struct msg *req)
 {
     int go[2] = { -1, -1 };
-    if (attach_error[0] || run.active || run.lent || run.prestarted || req->nfds != 3) {
+    if (attach_error[0] || run.active || run.lent || req->nfds != 3) {
         /* START reports a failed attach itself */
-        snprintf(run.prep_error, sizeof run.prep_error, "%s", run.prestarted ? "pre-started already" : "bad prestart request");
+        snprintf(run.prep_error, sizeof run.prep_error, "bad prestart request");
         msg_close_fds(req);
         return;
     }
+    /* One the JVM no longer holds (it found nothing to start and forgot the one it asked for
+     * meanwhile): the new request replaces it, as a plain run would. */
+    drop_prestarted();
     if (!prepare_run()) {
         msg_close_fds(req);
         return;

@@ -327,7 +327,9 @@ void init_main(const struct config *cfg, int ctl, const struct sock_fprog *filte
     if (rc == 0) rc = make_dev(dirs.root);
     if (rc == 0) rc = name_and_loopback(cfg);
     if (rc == 0) rc = mount_proc(dirs.root);
-    if (rc == 0) usage_open(cfg); /* its cgroup's files, while the host's tree is in view */
+    /* Its cgroup's files, while the host's tree is in view, and before seal_root's new cgroup
+     * namespace: the kernel checks writes against the namespace an fd was opened in. */
+    if (rc == 0) usage_open(cfg);
     if (rc == 0) rc = pivot_into(dirs.root);
     if (rc == 0) rc = seal_root();
     if (rc == 0) rc = enter_user_namespace(cfg);

@@ -1,8 +1,10 @@
 /*
  * A run's memory use as its init reports it: after each run init reads its cgroup's peak memory
  * and OOM-kill count from files it opened at set-up, while it still saw the host's cgroup tree,
- * puts them in the DONE message and restarts the peak count once that message is sent. The JVM
- * reading the same files itself cost it more than the run (ADR 0018).
+ * puts them in the DONE message and restarts the peak count once that message is sent and the run's
+ * root is gone. The JVM reading the same files itself cost it more than the run (docs/sandbox.md).
+ * On cgroup v2 a write to memory.peak (6.12+) restarts it for this descriptor only; before 5.19
+ * the file is memory.current, which takes no writes.
  */
 #include "flint-init.h"
 

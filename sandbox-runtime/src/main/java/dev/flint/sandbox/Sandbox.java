@@ -132,7 +132,8 @@ public final class Sandbox implements AutoCloseable {
      * {@link #runPrestarted(String, ProcessSpec)}, and {@code next} pre-started for the run after
      * this one as {@link #prestart} would, without a round trip after this run: its request goes to
      * init during this run, which starts it as soon as this run ends. When nothing ran (empty),
-     * nothing is pre-started either. Null {@code next}: none.
+     * this side holds nothing pre-started (init may have started it on the idle sandbox: the next
+     * run or prestart replaces it). Null {@code next}: none.
      */
     public synchronized java.util.Optional<Execution> runPrestarted(String text, ProcessSpec request, ProcessSpec next) {
         checkIdle();
@@ -146,18 +147,16 @@ public final class Sandbox implements AutoCloseable {
             return java.util.Optional.empty();
         }
         InitChannel.RunResult r;
-        InitChannel.RunFds[] queued = new InitChannel.RunFds[1];
         try {
-            r = init.runPrestarted(taken.fds(), text, request, next == null ? null : () -> queued[0] = init.prestart(next));
+            // kept at once, so that a failure later in the run (destroy) closes its descriptors too
+            r = init.runPrestarted(taken.fds(), text, request,
+                    next == null ? null : () -> prestarted = new Prestarted(next.argv(), init.prestart(next)));
         } catch (RuntimeException e) {
             destroyQuietly(e);
             throw e;
         }
-        if (queued[0] != null) {
-            prestarted = new Prestarted(next.argv(), queued[0]);
-            if (r == null) {
-                dropPrestarted(); // init took the request as a plain prestart; the next run replaces that
-            }
+        if (r == null) {
+            dropPrestarted(); // init pre-started it when idle; the next run or prestart replaces it
         }
         return r == null ? java.util.Optional.empty() : java.util.Optional.of(executionOf(r));
     }
@@ -373,11 +372,11 @@ public final class Sandbox implements AutoCloseable {
             // "/." makes the kernel's lookup refuse anything but a directory: no stat of our own
             tree = sys.detachedReadOnlyTree(hostDir + "/.");
         } catch (dev.flint.sandbox.internal.sys.SyscallException e) {
-            if (e.errno() == dev.flint.sandbox.internal.sys.SyscallException.ENOENT
-                    || e.errno() == dev.flint.sandbox.internal.sys.SyscallException.ENOTDIR) {
+            if (dev.flint.sandbox.internal.sys.SyscallException.isBadPath(e.errno())) {
                 throw notADirectory(hostDir);
             }
-            throw e;
+            throw new SandboxException.Failed("cannot take " + hostDir + " for attaching: " + e.getMessage(),
+                    "check the host's mount support (open_tree, Linux 5.2+)", e);
         }
         try {
             if (await) {

@@ -127,10 +127,25 @@ class PrestartIT {
 
         assertEquals(Optional.empty(), sandbox.runPrestarted("echo never", request("", RuntimeFixture.RUN_TIMEOUT), SHELL));
         assertTrue(sandbox.prestartedCommand().isEmpty());
-        assertEquals("after\n", shOk(sandbox, "echo after"));
-        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox));
         sandbox.prestart(SHELL);
         assertEquals("again\n", runText(sandbox, "echo again", "").stdoutText());
+        assertEquals("after\n", shOk(sandbox, "echo after"));
+        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox));
+    }
+
+    @Test
+    void aProcessThatFilledItsOwnStartPipe_isNotStarted_andTheNextOneAskedForIsReplaced() throws InterruptedException {
+        // it reopens its fd 3 for writing and fills it: init's write of the text finds no room
+        sandbox.prestart(ProcessSpec.builder("/bin/sh", "-c", "head -c 70000 /dev/zero > /proc/self/fd/3; sleep 30").build());
+        Thread.sleep(500);
+
+        assertEquals(Optional.empty(), sandbox.runPrestarted("echo never", request("", RuntimeFixture.RUN_TIMEOUT), SHELL));
+
+        assertTrue(sandbox.prestartedCommand().isEmpty());
+        sandbox.prestart(SHELL); // replaces the one init started on the idle sandbox meanwhile
+        assertEquals("again\n", runText(sandbox, "echo again", "").stdoutText());
+        assertEquals("after\n", shOk(sandbox, "echo after"));
+        assertEquals(List.of(), RuntimeFixture.leftoverPids(sandbox));
     }
 
     @Test

@@ -298,32 +298,32 @@ public final class InitChannel implements AutoCloseable {
     private RunResult collect(RunFds fds, ProcessSpec spec, long start, Runnable meanwhile) {
         byte[] stdin = spec.stdin();
         int stdinFd = fds.stdin();
-        if (stdin.length == 0) {
-            sys.close(stdinFd);
-            stdinFd = -1;
-        } else {
-            sys.setNonBlocking(stdinFd);
-        }
-        if (meanwhile != null) {
-            // stdin first, as far as the pipe takes it now: the process may be waiting for it
-            int written = stdinFd < 0 ? 0 : writeNow(stdinFd, stdin);
-            if (written < 0 || written == stdin.length) {
-                if (stdinFd >= 0) {
-                    sys.close(stdinFd);
-                }
+        try {
+            if (stdin.length == 0) {
+                sys.close(stdinFd);
                 stdinFd = -1;
-            } else if (written > 0) {
-                stdin = java.util.Arrays.copyOfRange(stdin, written, stdin.length);
+            } else {
+                sys.setNonBlocking(stdinFd);
             }
-            try {
-                meanwhile.run();
-            } catch (RuntimeException e) {
-                closeAll(fds.stdout(), fds.stderr());
-                if (stdinFd >= 0) {
-                    sys.close(stdinFd);
+            if (meanwhile != null) {
+                // stdin first, as far as the pipe takes it now: the process may be waiting for it
+                int written = stdinFd < 0 ? 0 : writeNow(stdinFd, stdin);
+                if (written < 0 || written == stdin.length) {
+                    if (stdinFd >= 0) {
+                        sys.close(stdinFd);
+                    }
+                    stdinFd = -1;
+                } else if (written > 0) {
+                    stdin = java.util.Arrays.copyOfRange(stdin, written, stdin.length);
                 }
-                throw e;
+                meanwhile.run();
             }
+        } catch (RuntimeException e) {
+            closeAll(fds.stdout(), fds.stderr());
+            if (stdinFd >= 0) {
+                sys.close(stdinFd);
+            }
+            throw e;
         }
         RunIo io = new RunIo(sys, spec.outputLimitBytes(), fds.stdout(), spec.stdoutSink(), fds.stderr(), spec.stderrSink());
         DoneWatcher watcher = new DoneWatcher();

@@ -305,8 +305,19 @@ public final class PoolCore<S> implements AutoCloseable {
         return true;
     }
 
-    /** The refill clock's tick: starts the refills that are due; stops the clock once idle. */
+    /**
+     * The refill clock's tick: starts the refills that are due; stops the clock once idle. Never
+     * throws: a periodic task that throws is not run again, and the bookings would wait for ever.
+     */
     private void startDueRefills() {
+        try {
+            startDueRefillsNow();
+        } catch (RuntimeException e) {
+            // refillOne counts its own failures; the next tick tries again
+        }
+    }
+
+    private void startDueRefillsNow() {
         List<DueRefill> start = new ArrayList<>();
         lock.lock();
         try {
