@@ -97,7 +97,9 @@ public class ActivationsResource {
         if (!ActivationJson.validId(id)) {
             throw ApiException.badField("activationId", "'" + id + "' is not an activation id (32 lower-case hex digits)");
         }
-        return platform.state().activation(namespace, id).or(() -> recorder.pending(namespace, id))
+        // the record on its way first: it leaves pending only once the state has it, so looking
+        // in the state first could miss it in both places when its write lands in between
+        return recorder.pending(namespace, id).or(() -> platform.state().activation(namespace, id))
                 .orElseThrow(ApiException::notFound);
     }
 
