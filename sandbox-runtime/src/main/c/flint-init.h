@@ -130,7 +130,6 @@ int attach_point(const char *path);
 /* usage.c: a run's memory use, reported by init in DONE */
 void usage_open(const struct config *cfg);
 int usage_fds(int fds[2]);
-void usage_close(void);
 void usage_put(struct msg *out);
 void usage_reset(void);
 

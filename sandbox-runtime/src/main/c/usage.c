@@ -18,6 +18,15 @@ static int peak_fd = -1;    /* peak memory (v1 memory.max_usage_in_bytes, v2 mem
 static int events_fd = -1;  /* the file with the "oom_kill N" line, or -1 */
 static bool resettable;     /* the peak file takes writes: v1 always, v2 from 6.12 */
 
+static void usage_close(void)
+{
+    if (peak_fd >= 0)
+        close(peak_fd);
+    if (events_fd >= 0)
+        close(events_fd);
+    peak_fd = events_fd = -1;
+}
+
 /* Best effort: without the files init reports nothing, and the JVM reads them itself. */
 void usage_open(const struct config *cfg)
 {
@@ -37,15 +46,6 @@ int usage_fds(int fds[2])
     fds[0] = peak_fd;
     fds[1] = events_fd;
     return peak_fd >= 0 ? 2 : 0;
-}
-
-void usage_close(void)
-{
-    if (peak_fd >= 0)
-        close(peak_fd);
-    if (events_fd >= 0)
-        close(events_fd);
-    peak_fd = events_fd = -1;
 }
 
 /* A control file's whole content: cgroupfs makes it afresh for each read from offset 0. */

@@ -202,18 +202,20 @@ public final class Sandbox implements AutoCloseable {
 
     /** The usage init read from the cgroup after the run, and reset (it says so in DONE). */
     private synchronized Delta usageFrom(NativeMessage done) {
-        long kills = done.getLong("oom_kills", oomKills);
-        long newOomKills = kills - oomKills;
-        oomKills = kills;
-        return new Delta(done.getLong("peak", 0), newOomKills);
+        return delta(done.getLong("peak", 0), done.getLong("oom_kills", oomKills));
     }
 
     synchronized Delta takeUsage() {
         MemoryUsage usage = cgroup.memoryUsage();
         cgroup.resetPeak();
-        long newOomKills = usage.oomKills() - oomKills;
-        oomKills = usage.oomKills();
-        return new Delta(usage.peakBytes(), newOomKills);
+        return delta(usage.peakBytes(), usage.oomKills());
+    }
+
+    /** The peak as read, and the OOM kills since the last count ({@code kills}: the cgroup's total). */
+    private Delta delta(long peakBytes, long kills) {
+        long newOomKills = kills - oomKills;
+        oomKills = kills;
+        return new Delta(peakBytes, newOomKills);
     }
 
     static Outcome outcomeOf(NativeMessage done, String error, long newOomKills, int signal) {

@@ -305,19 +305,6 @@ public final class InitChannel implements AutoCloseable {
             } else {
                 sys.setNonBlocking(stdinFd);
             }
-            if (meanwhile != null) {
-                // stdin first, as far as the pipe takes it now: the process may be waiting for it
-                int written = stdinFd < 0 ? 0 : writeNow(stdinFd, stdin);
-                if (written < 0 || written == stdin.length) {
-                    if (stdinFd >= 0) {
-                        sys.close(stdinFd);
-                    }
-                    stdinFd = -1;
-                } else if (written > 0) {
-                    stdin = java.util.Arrays.copyOfRange(stdin, written, stdin.length);
-                }
-                meanwhile.run();
-            }
         } catch (RuntimeException e) {
             closeAll(fds.stdout(), fds.stderr());
             if (stdinFd >= 0) {
@@ -329,24 +316,12 @@ public final class InitChannel implements AutoCloseable {
         DoneWatcher watcher = new DoneWatcher();
         try {
             long outputFrom = spec.outputAtEnd() ? start + ProcessSpec.OUTPUT_AT_END_WINDOW.toNanos() : 0;
-            io.pump(stdinFd, stdin, watcher, start + spec.timeout().plus(GRACE).toNanos(), start, outputFrom);
+            io.pump(stdinFd, stdin, watcher, start + spec.timeout().plus(GRACE).toNanos(), start, outputFrom, meanwhile);
         } finally {
             io.closeAll();
         }
         return new RunResult(watcher.done, io.stdout(), io.stderr(), io.truncated(), System.nanoTime() - start,
                 io.firstOutputNanos());
-    }
-
-    /** Writes what a non-blocking pipe takes now: the count, or -1 when its reader is gone. */
-    private int writeNow(int fd, byte[] data) {
-        try {
-            return Math.max(0, sys.write(fd, data, 0, Math.min(data.length, 65536)));
-        } catch (SyscallException e) {
-            if (e.errno() == SyscallException.EPIPE) {
-                return -1;
-            }
-            throw e;
-        }
     }
 
     private static NativeMessage execRequest(ProcessSpec spec) {

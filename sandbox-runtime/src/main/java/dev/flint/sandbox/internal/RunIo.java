@@ -65,12 +65,15 @@ final class RunIo {
      * Runs the loop until the control says the run is over and both outputs reached end of file.
      * stdinFd is the write end of the process's stdin (already non-blocking), or -1. Until
      * {@code outputFromNanos} the outputs are read only once the run is over (ProcessSpec's
-     * outputAtEnd); 0 reads them from the start.
+     * outputAtEnd); 0 reads them from the start. {@code meanwhile}, when not null, runs once the
+     * process has as much of its stdin as the pipe takes at once: requests that can go while the
+     * run goes on.
      */
-    void pump(int stdinFd, byte[] stdin, Control control, long deadlineNanos, long startNanos, long outputFromNanos) {
+    void pump(int stdinFd, byte[] stdin, Control control, long deadlineNanos, long startNanos, long outputFromNanos,
+            Runnable meanwhile) {
         boolean[] stdinOpen = {stdinFd >= 0};
         try {
-            pumpUntilOver(stdinFd, stdin, stdinOpen, control, deadlineNanos, startNanos, outputFromNanos);
+            pumpUntilOver(stdinFd, stdin, stdinOpen, control, deadlineNanos, startNanos, outputFromNanos, meanwhile);
         } finally {
             if (stdinOpen[0]) {
                 sys.close(stdinFd);
@@ -79,10 +82,18 @@ final class RunIo {
     }
 
     private void pumpUntilOver(int stdinFd, byte[] stdin, boolean[] stdinState, Control control, long deadlineNanos,
-            long startNanos, long outputFromNanos) {
+            long startNanos, long outputFromNanos, Runnable meanwhile) {
         int stdinOffset = 0;
         boolean over = false;
         boolean stdinOpen = stdinState[0];
+        if (meanwhile != null) {
+            if (stdinOpen) { // the process may be waiting for it
+                stdinOffset = feed(stdinFd, stdin, stdinOffset, Syscalls.POLLOUT);
+                stdinOpen = stillFeeding(stdinFd, stdin, stdinOffset);
+                stdinState[0] = stdinOpen;
+            }
+            meanwhile.run();
+        }
         int[] fds = new int[4];
         short[] events = new short[4];
         short[] revents = new short[4];
@@ -132,11 +143,8 @@ final class RunIo {
             }
             if (inAt >= 0 && revents[inAt] != 0) {
                 stdinOffset = feed(stdinFd, stdin, stdinOffset, revents[inAt]);
-                if (stdinOffset < 0 || stdinOffset == stdin.length) {
-                    sys.close(stdinFd);
-                    stdinOpen = false;
-                    stdinState[0] = false;
-                }
+                stdinOpen = stillFeeding(stdinFd, stdin, stdinOffset);
+                stdinState[0] = stdinOpen;
             }
             if (ctlAt >= 0 && revents[ctlAt] != 0) {
                 over = control.onReadable();
@@ -147,6 +155,15 @@ final class RunIo {
                 stdinState[0] = false;
             }
         }
+    }
+
+    /** Whether stdin has more to take after {@code offset}; else it is closed (all written, or the reader left). */
+    private boolean stillFeeding(int fd, byte[] data, int offset) {
+        if (offset >= 0 && offset < data.length) {
+            return true;
+        }
+        sys.close(fd);
+        return false;
     }
 
     private int feed(int fd, byte[] data, int offset, short revents) {
