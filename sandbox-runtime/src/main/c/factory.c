@@ -50,6 +50,7 @@ int config_parse(const struct msg *m, struct config *cfg, char *err)
     cfg->hostname = msg_get(m, "hostname");
     cfg->memory_peak = msg_get(m, "memory_peak");
     cfg->memory_events = msg_get(m, "memory_events");
+    cfg->pids_current = msg_get(m, "pids_current");
     if (!cfg->id || !cfg->mnt || cfg->mnt[0] != '/' || strlen(cfg->mnt) > 1024 || !cfg->hostname) {
         snprintf(err, ERR_MAX, "create: missing id, mnt (absolute, at most 1024 bytes) or hostname");
         return -1;

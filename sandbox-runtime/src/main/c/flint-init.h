@@ -96,6 +96,7 @@ struct config {
     int userns_fd;                   /* the user namespace init joins at the end of set-up, or -1 */
     const char *memory_peak;         /* the cgroup's peak-memory file, or NULL: the JVM reads it */
     const char *memory_events;       /* the cgroup's file with its OOM-kill count, or NULL */
+    const char *pids_current;        /* the cgroup's task count (pids.current), or NULL */
 };
 int config_parse(const struct msg *m, struct config *cfg, char *err);
 
@@ -127,9 +128,10 @@ int mount_run_root(const struct config *cfg, int run_mntns, int own_mntns, const
 #define ATTACH_SOURCE "/.attach" /* where init keeps an attached mount, in its own root */
 int attach_point(const char *path);
 
-/* usage.c: a run's memory use, reported by init in DONE */
+/* usage.c: a run's memory use, reported by init in DONE, and the cgroup's task count */
 void usage_open(const struct config *cfg);
-int usage_fds(int fds[2]);
+int usage_fds(int fds[3]);
+bool usage_alone(void);
 void usage_put(struct msg *out);
 void usage_reset(void);
 

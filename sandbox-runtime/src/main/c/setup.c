@@ -289,7 +289,7 @@ static int close_host_fds(int ctl)
         if (dup2(null, fd) < 0)
             return fail("stdio to /dev/null");
     close(null);
-    int keep[3] = { ctl };
+    int keep[4] = { ctl };
     int n = 1 + usage_fds(keep + 1);
     for (int i = 1; i < n; i++) /* ascending */
         for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {

@@ -199,6 +199,7 @@ public final class SandboxRuntime implements AutoCloseable {
                 .putAll("cgroup", cgroup.procsFiles())
                 .put("memory_peak", memory.peak())
                 .put("memory_events", memory.events())
+                .put("pids_current", cgroup.taskCountFile()) // init skips kill(-1) when it is alone
                 .put("prepare", spec.prepareAhead() ? 1 : 0)
                 .put("nofile", spec.maxOpenFiles())
                 .build();

@@ -37,6 +37,12 @@ public interface Cgroup {
     MemoryFiles memoryFiles();
 
     /**
+     * The pids controller's count of the tasks in the cgroup ({@code pids.current}), which a
+     * sandbox's init reads to tell whether any process but itself is left.
+     */
+    Path taskCountFile();
+
+    /**
      * Restarts the peak-memory count. v1 always can; v2 only on kernels 6.12 and later, elsewhere
      * this does nothing.
      */

@@ -78,6 +78,11 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
+    public Path taskCountFile() {
+        return pidsDir().resolve("pids.current");
+    }
+
+    @Override
     public synchronized void resetPeak() {
         probe().resetPeak();
     }

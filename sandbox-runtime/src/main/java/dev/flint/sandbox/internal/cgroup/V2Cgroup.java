@@ -75,6 +75,11 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
+    public Path taskCountFile() {
+        return dir.resolve("pids.current");
+    }
+
+    @Override
     public synchronized void resetPeak() {
         probe().resetPeak();
     }

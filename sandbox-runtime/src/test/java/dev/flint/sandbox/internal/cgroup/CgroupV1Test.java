@@ -46,6 +46,14 @@ class CgroupV1Test {
     }
 
     @Test
+    void taskCountFile_isInThePidsHierarchy() {
+        CgroupFixtures.hybridHost(root);
+        Cgroup cgroup = driver().create("flint/sb-1", LIMITS);
+
+        assertEquals(root.resolve("pids/flint/sb-1/pids.current"), cgroup.taskCountFile());
+    }
+
+    @Test
     void create_writesMemoryThenMemswThenCpuPeriodThenQuotaThenPids() {
         CgroupFixtures.hybridHost(root);
 

@@ -56,6 +56,13 @@ class CgroupV2Test {
     }
 
     @Test
+    void taskCountFile_isThePidsControllersCountInTheCgroupsOwnDirectory() {
+        Cgroup cgroup = driver.create("flint/rt-1/sb-2", LIMITS);
+
+        assertEquals(root.resolve("flint/rt-1/sb-2/pids.current"), cgroup.taskCountFile());
+    }
+
+    @Test
     void create_leavesControllersAlreadyEnabledAlone() {
         write(root.resolve("cgroup.subtree_control"), "memory\n");
 
