@@ -484,7 +484,8 @@ static int attach(struct msg *req)
         errno = 0;
         return fail("code is attached already, at %s", attach_path);
     }
-    if (req->nfds != 1 || !path || path[0] != '/' || strchr(path + 1, '/') || strlen(path) >= sizeof attach_path ||
+    if (req->nfds != (msg_get(req, "then") ? 2 : 1) || !path || path[0] != '/' || strchr(path + 1, '/') ||
+        strlen(path) >= sizeof attach_path ||
         strcmp(path, "/.") == 0 || strcmp(path, "/..") == 0 || !path[1]) {
         errno = EINVAL;
         return fail("bad attach request");
@@ -495,6 +496,27 @@ static int attach(struct msg *req)
     if (run.mntns >= 0 && run.rooted)
         return attach_to_current_run();
     return 0;
+}
+
+/* An attach, answered ATTACHED; or, when it carries "then" and a second descriptor (the JVM's end
+ * of an instance's channel), that text written there once the code is in the instance's root, and
+ * no answer: the instance's first request, which names the code, then reaches it without a round
+ * trip to the JVM between the attach and the send. A failure is answered either way. The JVM's end
+ * is non-blocking and the request small (the JVM sends larger ones itself): no write here waits. */
+static void on_attach(struct msg *req)
+{
+    const char *then = msg_get(req, "then");
+    if (attach(req) < 0) {
+        snprintf(attach_error, sizeof attach_error, "attach failed: %s", g_err);
+        send_error(ctl, g_err);
+    } else if (!then) {
+        msg_start(out, OP_ATTACHED);
+        msg_send(ctl, out);
+    } else if (write(req->fds[1], then, strlen(then)) != (ssize_t)strlen(then)) {
+        fail("hand the first request to the instance"); /* attached, though: later runs may go on */
+        send_error(ctl, g_err);
+    }
+    msg_close_fds(req);
 }
 
 /* The prepared run's namespaces, for a zygote's copy to join in place of an exec (ADR 0015): its
@@ -575,14 +597,7 @@ static void on_request(void)
         start_prestarted(in);
         break;
     case OP_ATTACH:
-        if (attach(in) < 0) {
-            snprintf(attach_error, sizeof attach_error, "attach failed: %s", g_err);
-            send_error(ctl, g_err);
-        } else {
-            msg_start(out, OP_ATTACHED);
-            msg_send(ctl, out);
-        }
-        msg_close_fds(in);
+        on_attach(in);
         break;
     case OP_LEND:
         msg_close_fds(in);

@@ -161,14 +161,16 @@ public final class Invoker implements AutoCloseable {
         if (sandbox.memoryLimit() != f.limits().memoryBytes()) {
             sandbox.limitMemory(f.limits().memoryBytes()); // a stem cell is made before its function is known
         }
+        if (f.kind().instanceMode()) {
+            // the code is attached with the first request (InstanceRunner): init sends it once the code is there
+            return sandbox.instance().orElseGet(() -> python.start(sandbox));
+        }
         if (f.code() != null && !sandbox.attached()) {
-            // An exec-mode run queues behind the attach in init; an instance reads the code itself.
-            sandbox.attach(f.code(), FunctionSpec.CODE_PATH, f.kind().instanceMode() || sandbox.instance().isPresent());
+            // An exec-mode run queues behind the attach in init; an instance (another kind's, about
+            // to be ended) would need the wait.
+            sandbox.attach(f.code(), FunctionSpec.CODE_PATH, sandbox.instance().isPresent());
         }
-        if (!f.kind().instanceMode()) {
-            return null;
-        }
-        return sandbox.instance().orElseGet(() -> python.start(sandbox));
+        return null;
     }
 
     /** Makes the image's stem cells from now on (a deploy calls it with the function's base image). */

@@ -77,6 +77,48 @@ public final class Instance {
         sandbox.instanceEnded(this);
     }
 
+    /**
+     * {@link Sandbox#attach(java.nio.file.Path, String)} and then {@link #converse} with
+     * {@code request}, the instance's first, which reads the code: init writes the request to the
+     * channel itself once the code is in the instance's root, so the instance gets it without a
+     * round trip to the JVM in between. A request init cannot carry (over
+     * {@link #MAX_FORWARDED_REQUEST} bytes, not UTF-8, or with a NUL byte) goes the plain way:
+     * attach, wait for init, send. A failed attach throws (the sandbox destroyed), as
+     * {@code attach} does.
+     */
+    public Result attachAndConverse(java.nio.file.Path hostDir, String path, byte[] request, Duration timeout,
+            Listener listener) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String text = endOutcome == null && io.channelFd() >= 0 ? forwardable(request) : null;
+        if (text == null) {
+            sandbox.attach(hostDir, path);
+            return converse(request, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), listener);
+        }
+        sandbox.attachThenSend(hostDir, path, io.channelFd(), text);
+        io.expectAttachAnswer();
+        return converse(new byte[0], Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), listener);
+    }
+
+    /** The largest first request init writes to the channel itself: far below a socket's buffer, so its write never waits. */
+    public static final int MAX_FORWARDED_REQUEST = 16 * 1024;
+
+    /** The request as the text init writes, byte for byte; null when it cannot be one. */
+    private static String forwardable(byte[] request) {
+        if (request.length > MAX_FORWARDED_REQUEST) {
+            return null;
+        }
+        for (byte b : request) {
+            if (b == 0) {
+                return null;
+            }
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(request)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null; // not UTF-8: re-encoding the text would not give these bytes
+        }
+    }
+
     /** Whether the process has ended (seen by a {@link #converse}). */
     public boolean ended() {
         return endOutcome != null;

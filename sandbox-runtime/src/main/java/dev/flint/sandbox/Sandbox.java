@@ -355,6 +355,38 @@ public final class Sandbox implements AutoCloseable {
      * started before needs the wait: it reads the code on its own.
      */
     public synchronized void attach(java.nio.file.Path hostDir, String path, boolean await) {
+        attach(hostDir, path, tree -> {
+            if (await) {
+                init.attach(tree, path);
+            } else {
+                init.sendAttach(tree, path);
+            }
+        });
+    }
+
+    /**
+     * {@link #attach(java.nio.file.Path, String)} for an instance's first request: init writes
+     * {@code request} to the instance's channel ({@code channel}, the JVM's end) once the code is
+     * attached, and answers only a failure, which the conversation that follows sees.
+     */
+    synchronized void attachThenSend(java.nio.file.Path hostDir, String path, int channel, String request) {
+        attach(hostDir, path, tree -> init.sendAttach(tree, path, channel, request));
+    }
+
+    /** Checks an attach, takes the host directory as a detached tree and hands it to init with {@code send}. */
+    private void attach(java.nio.file.Path hostDir, String path, java.util.function.IntConsumer send) {
+        int tree = detachedTree(hostDir, path);
+        try {
+            send.accept(tree);
+        } catch (RuntimeException e) {
+            destroyQuietly(e);
+            throw e;
+        }
+        attached = hostDir + " at " + path;
+    }
+
+    /** The checks of an attach, then the host directory as a detached read-only tree (a descriptor). */
+    private int detachedTree(java.nio.file.Path hostDir, String path) {
         if (destroyed) {
             throw new SandboxException.Failed("sandbox " + id + " is destroyed", "create a new sandbox");
         }
@@ -380,17 +412,7 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException.Failed("cannot take " + hostDir + " for attaching: " + e.getMessage(),
                     "check the host's mount support (open_tree, Linux 5.2+)", e);
         }
-        try {
-            if (await) {
-                init.attach(tree, path);
-            } else {
-                init.sendAttach(tree, path);
-            }
-        } catch (RuntimeException e) {
-            destroyQuietly(e);
-            throw e;
-        }
-        attached = hostDir + " at " + path;
+        return tree;
     }
 
     private static SandboxException.InvalidSpec notADirectory(java.nio.file.Path hostDir) {

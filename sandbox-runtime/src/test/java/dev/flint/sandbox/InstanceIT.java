@@ -205,6 +205,38 @@ class InstanceIT {
         }
     }
 
+    @ParameterizedTest(name = "a request of {0} bytes")
+    @ValueSource(ints = {5, Instance.MAX_FORWARDED_REQUEST + 1})
+    void anInstancesFirstRequest_withItsAttach_reachesItOnlyOnceTheCodeIsThere(int size) {
+        try (Sandbox sandbox = fx.create()) {
+            Instance instance = startSh(sandbox,
+                    "while read -r x <&3; do echo \"$(cat /code/hello.txt) ${#x}\" >&3; done");
+            String request = "x".repeat(size);
+            Lines first = new Lines(0);
+            assertEquals(Instance.Result.COMPLETE, instance.attachAndConverse(code, "/code", line(request), WAIT, first));
+            assertEquals("hello from the host " + size + "\n", first.channel.toString(StandardCharsets.UTF_8));
+            assertTrue(sandbox.attached());
+
+            Lines second = new Lines(0);
+            assertEquals(Instance.Result.COMPLETE, instance.converse(line("next"), WAIT, second));
+            assertEquals("hello from the host 4\n", second.channel.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aFailedAttachWithTheFirstRequest_failsTheConversation_andDestroysTheSandbox() throws IOException {
+        Path layer = Files.createDirectories(tmp.resolve("file-at-code-3"));
+        Files.writeString(layer.resolve("code"), "not a directory");
+        Sandbox sandbox = fx.create(fx.spec().layers(java.util.List.of(layer, fx.rootfs)).build());
+        Instance instance = startSh(sandbox, "read -r x <&3; echo \"$x\" >&3");
+
+        SandboxException e = assertThrows(SandboxException.class,
+                () -> instance.attachAndConverse(code, "/code", line("go"), WAIT, new Lines(0)));
+
+        assertTrue(e.getMessage().contains("attach"), e.getMessage());
+        assertThrows(SandboxException.class, () -> sh(sandbox, "true"), "the sandbox is destroyed");
+    }
+
     @Test
     void attachedCode_inAUserNamespace_isReadableByTheRun() {
         try (Sandbox sandbox = fx.create(fx.spec().userNamespace(300_000).build())) {

@@ -34,11 +34,17 @@ public final class InstanceRunner {
         this.maxResultBytes = maxResultBytes;
     }
 
-    /** Runs one activation in the sandbox's instance (which the caller started). */
+    /**
+     * Runs one activation in the sandbox's instance (which the caller started); the first one in a
+     * sandbox also attaches the function's code, and init hands the request over once it is there.
+     */
     public RunReport run(Sandbox sandbox, Instance instance, FunctionSpec f, ActivationEnv env, ObjectNode payload,
             LogCollector logs) {
         Answer answer = new Answer(new LineBuffer(maxResultBytes + ANSWER_SLACK), logs);
-        Instance.Result r = instance.converse(request(f, env, payload), f.limits().timeout(), answer);
+        byte[] request = request(f, env, payload);
+        Instance.Result r = f.code() != null && !sandbox.attached()
+                ? instance.attachAndConverse(f.code(), FunctionSpec.CODE_PATH, request, f.limits().timeout(), answer)
+                : instance.converse(request, f.limits().timeout(), answer);
         if (r == Instance.Result.TIMED_OUT && answer.line.complete()) {
             r = instance.converse(new byte[0], MARKER_WAIT, answer); // the answer came; let the logs catch up
         }

@@ -141,6 +141,19 @@ public final class InitChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the attach with {@code then}, which init writes to {@code channel} (the JVM's end of an
+     * instance's channel, passed along, not closed) once the code is attached. Init answers only a
+     * failure: an error message, which the conversation waiting for the instance's answer sees.
+     */
+    public void sendAttach(int tree, String path, int channel, String then) {
+        try {
+            send(NativeMessage.builder(NativeMessage.ATTACH).put("path", path).put("then", then).build(), tree, channel);
+        } finally {
+            sys.close(tree);
+        }
+    }
+
     /** The descriptors of a started instance, the JVM's ends: stdout, stderr and the channel. */
     public record InstanceFds(int stdout, int stderr, int channel) {}
 

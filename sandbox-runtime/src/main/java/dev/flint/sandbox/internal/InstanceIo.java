@@ -1,5 +1,6 @@
 package dev.flint.sandbox.internal;
 
+import dev.flint.sandbox.SandboxException;
 import dev.flint.sandbox.internal.sys.SyscallException;
 import dev.flint.sandbox.internal.sys.Syscalls;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ public final class InstanceIo {
     private final int[] fds; // stdout, stderr, channel; -1 once closed
     private final byte[] chunk = new byte[CHUNK];
     private boolean ended;
+    private boolean attachPending;
 
     /** What the instance says, as it arrives. */
     public interface Listener {
@@ -50,11 +52,33 @@ public final class InstanceIo {
         return ended;
     }
 
+    /** The JVM's end of the channel, for init to write a request to after an attach; -1 once closed. */
+    public int channelFd() {
+        return fds[2];
+    }
+
+    /**
+     * Marks that init was asked to attach code and then write this conversation's request: until
+     * the next conversation ends, an error from init is that attach's or that write's, and ends the
+     * conversation with an exception instead of leaving it to wait for an answer that cannot come.
+     */
+    public void expectAttachAnswer() {
+        attachPending = true;
+    }
+
     /** Sends {@code request} on the channel, then delivers until the listener is satisfied, the deadline, or the end. */
     public Result converse(byte[] request, long deadlineNanos, Listener listener) {
         if (ended) {
             return Result.ENDED;
         }
+        try {
+            return pump(request, deadlineNanos, listener);
+        } finally {
+            attachPending = false;
+        }
+    }
+
+    private Result pump(byte[] request, long deadlineNanos, Listener listener) {
         int sent = 0;
         int[] pollFds = new int[4];
         short[] events = new short[4];
@@ -83,8 +107,12 @@ public final class InstanceIo {
                 }
                 int fd = pollFds[i];
                 if (fd == init.controlFd()) {
-                    if (init.readControl().op() == NativeMessage.DONE) {
+                    NativeMessage m = init.readControl();
+                    if (m.op() == NativeMessage.DONE) {
                         ended = true;
+                    } else if (m.op() == NativeMessage.ERROR && attachPending) {
+                        String error = m.get("error").orElse(m.toString());
+                        throw new SandboxException.Failed("could not attach code: " + error, Hints.forNativeError(error));
                     }
                 } else if (fd == fds[2] && (revents[i] & Syscalls.POLLOUT) != 0 && sent < request.length) {
                     sent = write(request, sent);
