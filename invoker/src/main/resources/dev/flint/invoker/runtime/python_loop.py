@@ -35,6 +35,8 @@ def in_flint_sandbox():
 
 NO_KILL_ALL = os.environ.pop("FLINT_NO_KILL_ALL", "") == "1"
 KILL_ALL = False  # set by start(), in the sandbox (a zygote imports this file outside of one)
+LAST_PID_FD = None  # /proc/sys/kernel/ns_last_pid of the sandbox, opened by start()
+clean_last_pid = None  # its content when init and this process were last the only ones left
 START_DIR = "/"
 
 # With -c, sys.path[0] is the working directory (/tmp): the function must not import from there.
@@ -170,17 +172,22 @@ def activate(line):
         return failure("developer error", f"the action did not return a JSON object: {describe(e)}")
 
 
-def others_left():
-    """Whether the sandbox's pid namespace has a process besides init (1) and this one: its /proc
-    lists only them. kill(-1) walks every process on the host (~0.3 ms with a thousand sandboxes
-    about), so it is sent only when there is one; none can appear meanwhile, with no one to fork it."""
-    me = str(os.getpid())
-    return any(name.isdigit() and name != "1" and name != me for name in os.listdir("/proc"))
+def last_pid():
+    """The last pid the sandbox's pid namespace handed out (to a process or a thread), or None."""
+    try:
+        return os.pread(LAST_PID_FD, 32, 0)
+    except (OSError, TypeError):  # not open, or the function closed or replaced it
+        return None
 
 
 def kill_leftovers():
-    """Kills every other process of this uid (in the sandbox's pid namespace), then reaps ours."""
-    if KILL_ALL and others_left():
+    """Kills every other process of this uid (in the sandbox's pid namespace), then reaps ours.
+    kill(-1) walks every process on the host (~0.3 ms with a thousand sandboxes about), so it is
+    sent only when the namespace handed out a pid since it was last left with init and this
+    process alone: with no new pid there is no new process (short of 32,768 of them in between,
+    which only a function that works against its own clean-up would start; ADR 0002)."""
+    global clean_last_pid
+    if KILL_ALL and (clean_last_pid is None or last_pid() != clean_last_pid):
         try:
             os.kill(-1, signal.SIGKILL)  # spares the caller itself and pid 1
         except ProcessLookupError:
@@ -190,9 +197,11 @@ def kill_leftovers():
             # After kill(-1) every child is dying: wait for each; otherwise take only the exited.
             pid, _ = os.waitpid(-1, 0 if KILL_ALL else os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
+    if KILL_ALL:
+        clean_last_pid = last_pid()  # the dying cannot fork: nothing new comes after this
 
 
 def remove(path):
@@ -271,8 +280,13 @@ def serve():
 
 
 def start():
-    global KILL_ALL, START_DIR
+    global KILL_ALL, START_DIR, LAST_PID_FD
     KILL_ALL = not NO_KILL_ALL and in_flint_sandbox()
+    if KILL_ALL:
+        try:
+            LAST_PID_FD = os.open("/proc/sys/kernel/ns_last_pid", os.O_RDONLY)  # not inherited
+        except OSError:
+            pass  # then kill(-1) after every activation
     START_DIR = os.getcwd()
     serve()
 

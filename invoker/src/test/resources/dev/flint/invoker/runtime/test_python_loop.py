@@ -475,6 +475,29 @@ class LauncherTest(unittest.TestCase):
     @unittest.skipUnless(shutil.which("unshare") and subprocess.run(
         ["unshare", "-Urpf", "true"], capture_output=True).returncode == 0,
         "needs unshare with user and pid namespaces")
+    def test_killAll_afterActivationsThatStartedNothing_stillKillsWhatALaterOneLeft(self):
+        code = self.function("""
+            import os, subprocess
+            def main(args):
+                if args.get("check"):
+                    return {"alive": sorted(p for p in os.listdir("/proc") if p.isdigit())}
+                if args.get("start"):
+                    subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60 & wait"], start_new_session=True)
+                return {"me": os.getpid()}
+        """)
+        init = self.code / "flint-init"
+        shutil.copy(shutil.which("sh"), init)
+        launcher = self.start(prefix=["unshare", "-Urpf", "--mount-proc", str(init), "-c", '"$@"; :', "sh"],
+                              extra_env={"FLINT_NO_KILL_ALL": "0"})
+        me = str(launcher.call({}, code=code)["result"]["me"])
+        launcher.call({}, code=code)  # nothing started: the launcher's kill(-1) may be skipped
+        launcher.call({"start": True}, code=code)
+        alive = launcher.call({"check": True}, code=code)["result"]["alive"]
+        self.assertEqual(sorted(["1", me]), alive)
+
+    @unittest.skipUnless(shutil.which("unshare") and subprocess.run(
+        ["unshare", "-Urpf", "true"], capture_output=True).returncode == 0,
+        "needs unshare with user and pid namespaces")
     def test_killAll_isNotTried_wherePid1IsNotFlintsInit(self):
         code = self.function("""
             import subprocess
