@@ -498,7 +498,8 @@ static int attach(struct msg *req)
     return 0;
 }
 
-/* An attach, answered ATTACHED; or, when it carries "then" and a second descriptor (the JVM's end
+/* An attach, answered ATTACHED unless "quiet" (the JVM does not wait: a run sent behind it fails
+ * with the attach's error); or, when it carries "then" and a second descriptor (the JVM's end
  * of an instance's channel), that text written there once the code is in the instance's root, and
  * no answer: the instance's first request, which names the code, then reaches it without a round
  * trip to the JVM between the attach and the send. A failure is answered either way. The JVM's end
@@ -510,8 +511,10 @@ static void on_attach(struct msg *req)
         snprintf(attach_error, sizeof attach_error, "attach failed: %s", g_err);
         send_error(ctl, g_err);
     } else if (!then) {
-        msg_start(out, OP_ATTACHED);
-        msg_send(ctl, out);
+        if (!msg_get(req, "quiet")) {
+            msg_start(out, OP_ATTACHED);
+            msg_send(ctl, out);
+        }
     } else if (write(req->fds[1], then, strlen(then)) != (ssize_t)strlen(then)) {
         fail("hand the first request to the instance"); /* attached, though: later runs may go on */
         send_error(ctl, g_err);

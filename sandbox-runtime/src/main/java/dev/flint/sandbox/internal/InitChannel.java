@@ -106,7 +106,7 @@ public final class InitChannel implements AutoCloseable {
      * for {@link #takeDone()}.
      */
     public void attach(int tree, String path) {
-        sendAttach(tree, path);
+        sendAttach(tree, path, false);
         long deadline = System.nanoTime() + GRACE.toNanos();
         for (;;) {
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
@@ -130,12 +130,18 @@ public final class InitChannel implements AutoCloseable {
 
     /**
      * Sends the attach without waiting for init's answer: a run sent after it starts only once the
-     * attach is done, and init refuses it (a failed run) when the attach failed. The answer is
-     * skipped by the run's own wait.
+     * attach is done, and init refuses it (a failed run) when the attach failed. Init answers only
+     * a failure (which the run's own wait skips): an answer would wake this side during the run for
+     * nothing.
      */
     public void sendAttach(int tree, String path) {
+        sendAttach(tree, path, true);
+    }
+
+    private void sendAttach(int tree, String path, boolean quiet) {
+        NativeMessage.Builder attach = NativeMessage.builder(NativeMessage.ATTACH).put("path", path);
         try {
-            send(NativeMessage.builder(NativeMessage.ATTACH).put("path", path).build(), tree);
+            send(quiet ? attach.put("quiet", 1).build() : attach.build(), tree);
         } finally {
             sys.close(tree);
         }
