@@ -502,8 +502,9 @@ static int attach(struct msg *req)
  * with the attach's error); or, when it carries "then" and a second descriptor (the JVM's end
  * of an instance's channel), that text written there once the code is in the instance's root, and
  * no answer: the instance's first request, which names the code, then reaches it without a round
- * trip to the JVM between the attach and the send. A failure is answered either way. The JVM's end
- * is non-blocking and the request small (the JVM sends larger ones itself): no write here waits. */
+ * trip to the JVM between the attach and the send. A failed attach is answered either way. The
+ * request is small (the JVM sends larger ones itself) and sent without waiting: init never blocks
+ * on an instance's socket. An instance that is gone (EPIPE) is not answered: its DONE says why. */
 static void on_attach(struct msg *req)
 {
     const char *then = msg_get(req, "then");
@@ -515,9 +516,13 @@ static void on_attach(struct msg *req)
             msg_start(out, OP_ATTACHED);
             msg_send(ctl, out);
         }
-    } else if (write(req->fds[1], then, strlen(then)) != (ssize_t)strlen(then)) {
-        fail("hand the first request to the instance"); /* attached, though: later runs may go on */
-        send_error(ctl, g_err);
+    } else {
+        size_t len = strlen(then);
+        ssize_t n = send(req->fds[1], then, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n != (ssize_t)len && !(n < 0 && (errno == EPIPE || errno == ECONNRESET))) {
+            fail("code attached, but its first request could not be handed to the instance");
+            send_error(ctl, g_err);
+        }
     }
     msg_close_fds(req);
 }

@@ -224,17 +224,42 @@ class InstanceIT {
     }
 
     @Test
+    void aFirstRequestThatInitCannotCarry_goesThePlainWay() {
+        byte[] notUtf8 = {'a', (byte) 0xff, 'b', '\n'};
+        byte[] nul = {'a', 0, 'b', '\n'};
+        for (byte[] request : new byte[][] {notUtf8, nul}) {
+            try (Sandbox sandbox = fx.create()) {
+                Instance instance = startSh(sandbox, "read -r x <&3; echo \"$(cat /code/hello.txt)\" >&3");
+                Lines first = new Lines(0);
+                assertEquals(Instance.Result.COMPLETE, instance.attachAndConverse(code, "/code", request, WAIT, first));
+                assertEquals("hello from the host\n", first.channel.toString(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    void anInstanceThatEndsBeforeItsFirstRequest_endsTheConversationWithItsOwnOutcome() {
+        try (Sandbox sandbox = fx.create()) {
+            Instance instance = startSh(sandbox, "exit 3");
+
+            assertEquals(Instance.Result.ENDED, instance.attachAndConverse(code, "/code", line("go"), WAIT, new Lines(0)));
+            assertEquals(Outcome.EXITED, instance.outcome(), instance.error());
+        }
+    }
+
+    @Test
     void aFailedAttachWithTheFirstRequest_failsTheConversation_andDestroysTheSandbox() throws IOException {
         Path layer = Files.createDirectories(tmp.resolve("file-at-code-3"));
         Files.writeString(layer.resolve("code"), "not a directory");
-        Sandbox sandbox = fx.create(fx.spec().layers(java.util.List.of(layer, fx.rootfs)).build());
-        Instance instance = startSh(sandbox, "read -r x <&3; echo \"$x\" >&3");
+        try (Sandbox sandbox = fx.create(fx.spec().layers(java.util.List.of(layer, fx.rootfs)).build())) {
+            Instance instance = startSh(sandbox, "read -r x <&3; echo \"$x\" >&3");
 
-        SandboxException e = assertThrows(SandboxException.class,
-                () -> instance.attachAndConverse(code, "/code", line("go"), WAIT, new Lines(0)));
+            SandboxException e = assertThrows(SandboxException.class,
+                    () -> instance.attachAndConverse(code, "/code", line("go"), WAIT, new Lines(0)));
 
-        assertTrue(e.getMessage().contains("attach"), e.getMessage());
-        assertThrows(SandboxException.class, () -> sh(sandbox, "true"), "the sandbox is destroyed");
+            assertTrue(e.getMessage().contains("attach"), e.getMessage());
+            assertThrows(SandboxException.class, () -> sh(sandbox, "true"), "the sandbox is destroyed");
+        }
     }
 
     @Test

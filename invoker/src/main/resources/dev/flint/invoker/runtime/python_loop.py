@@ -36,6 +36,7 @@ def in_flint_sandbox():
 NO_KILL_ALL = os.environ.pop("FLINT_NO_KILL_ALL", "") == "1"
 KILL_ALL = False  # set by start(), in the sandbox (a zygote imports this file outside of one)
 LAST_PID_FD = None  # /proc/sys/kernel/ns_last_pid of the sandbox, opened by start()
+LAST_PID_ID = None  # its (st_dev, st_ino)
 clean_last_pid = None  # its content when init and this process were last the only ones left
 START_DIR = "/"
 
@@ -173,10 +174,15 @@ def activate(line):
 
 
 def last_pid():
-    """The last pid the sandbox's pid namespace handed out (to a process or a thread), or None."""
+    """The last pid the sandbox's pid namespace handed out (to a process or a thread), or None when
+    the descriptor is not the file opened at the start (the function closed it; its number may now
+    be another file's)."""
     try:
+        st = os.fstat(LAST_PID_FD)
+        if (st.st_dev, st.st_ino) != LAST_PID_ID:
+            return None
         return os.pread(LAST_PID_FD, 32, 0)
-    except (OSError, TypeError):  # not open, or the function closed or replaced it
+    except (OSError, TypeError):  # not open
         return None
 
 
@@ -184,8 +190,8 @@ def kill_leftovers():
     """Kills every other process of this uid (in the sandbox's pid namespace), then reaps ours.
     kill(-1) walks every process on the host (~0.3 ms with a thousand sandboxes about), so it is
     sent only when the namespace handed out a pid since it was last left with init and this
-    process alone: with no new pid there is no new process (short of 32,768 of them in between,
-    which only a function that works against its own clean-up would start; ADR 0002)."""
+    process alone: with no new pid there is no new process (short of pid_max of them in between,
+    32,768 or more, which only a function that works against its own clean-up would start; ADR 0002)."""
     global clean_last_pid
     if KILL_ALL and (clean_last_pid is None or last_pid() != clean_last_pid):
         try:
@@ -280,11 +286,13 @@ def serve():
 
 
 def start():
-    global KILL_ALL, START_DIR, LAST_PID_FD
+    global KILL_ALL, START_DIR, LAST_PID_FD, LAST_PID_ID
     KILL_ALL = not NO_KILL_ALL and in_flint_sandbox()
     if KILL_ALL:
         try:
             LAST_PID_FD = os.open("/proc/sys/kernel/ns_last_pid", os.O_RDONLY)  # not inherited
+            st = os.fstat(LAST_PID_FD)
+            LAST_PID_ID = (st.st_dev, st.st_ino)
         except OSError:
             pass  # then kill(-1) after every activation
     START_DIR = os.getcwd()

@@ -236,6 +236,11 @@ public final class InitChannel implements AutoCloseable {
         return m;
     }
 
+    /** Whether a DONE was read and not taken yet. */
+    public boolean hasPendingDone() {
+        return pendingDone != null;
+    }
+
     /** The DONE of an instance that ended, once, or null. */
     public NativeMessage takeDone() {
         NativeMessage d = pendingDone;

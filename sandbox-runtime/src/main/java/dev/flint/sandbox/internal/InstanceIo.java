@@ -79,6 +79,7 @@ public final class InstanceIo {
     }
 
     private Result pump(byte[] request, long deadlineNanos, Listener listener) {
+        ended = init.hasPendingDone(); // it ended while the JVM waited for init on something else (an attach)
         int sent = 0;
         int[] pollFds = new int[4];
         short[] events = new short[4];
@@ -110,7 +111,7 @@ public final class InstanceIo {
                     NativeMessage m = init.readControl();
                     if (m.op() == NativeMessage.DONE) {
                         ended = true;
-                    } else if (m.op() == NativeMessage.ERROR && attachPending) {
+                    } else if (m.op() == NativeMessage.ERROR && attachPending && !ended) {
                         String error = m.get("error").orElse(m.toString());
                         throw new SandboxException.Failed("could not attach code: " + error, Hints.forNativeError(error));
                     }
