@@ -116,18 +116,18 @@ static void exec_in_path(char **argv, char **envp)
 }
 
 /* The request's descriptors become 0, 1, 2 and, when given, 3 (the channel of a runtime that
- * stays up between requests). Received descriptors are numbered above our stdio, but one of them,
- * or our socket to init, may be 3 already. */
+ * stays up between requests, or a pre-started process's start text) and 4 (where a pre-started
+ * shell reports its status). Received descriptors are numbered above our stdio, but one of them,
+ * or our socket to init, may be where another one goes: those move out of the way first. */
 static int take_descriptors(int *sock, struct msg *req)
 {
     int n = req->nfds;
-    if (n == 4 && *sock == 3 && (*sock = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+    if (*sock < n && (*sock = fcntl(*sock, F_DUPFD_CLOEXEC, n)) < 0)
         return fail("move the socket to init");
-    if (n == 4 && req->fds[3] != 3) {
-        for (int i = 0; i < 3; i++)
-            if (req->fds[i] == 3 && (req->fds[i] = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
-                return fail("set up the channel");
-    }
+    for (int i = 0; i < n; i++)
+        if (req->fds[i] >= 3 && req->fds[i] < n && req->fds[i] != i &&
+            (req->fds[i] = fcntl(req->fds[i], F_DUPFD_CLOEXEC, n)) < 0)
+            return fail("set up the channel");
     for (int fd = 0; fd < n; fd++) {
         if (req->fds[fd] == fd) {
             if (fcntl(fd, F_SETFD, 0) < 0) /* dup2 onto itself would leave close-on-exec set */
@@ -145,7 +145,7 @@ static int take_descriptors(int *sock, struct msg *req)
 
 static void run_request(int sock, struct msg *req)
 {
-    if (req->buf[0] != OP_EXEC || (req->nfds != 3 && req->nfds != 4)) {
+    if (req->buf[0] != OP_EXEC || req->nfds < 3 || req->nfds > 5) {
         fail("bad exec request");
         die(sock, "prepare");
     }

@@ -132,6 +132,7 @@ int attach_point(const char *path);
 void usage_open(const struct config *cfg);
 int usage_fds(int fds[3]);
 bool usage_alone(void);
+long usage_tasks(void);
 void usage_put(struct msg *out);
 void usage_reset(void);
 

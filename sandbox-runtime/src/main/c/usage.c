@@ -87,8 +87,14 @@ void usage_put(struct msg *out)
  * exists (fork) until it is reaped, so "1" means no process is left and none is being made. */
 bool usage_alone(void)
 {
+    return usage_tasks() == 1;
+}
+
+/* The cgroup's task count, or -1 when it cannot be read. */
+long usage_tasks(void)
+{
     char count[32];
-    return tasks_fd >= 0 && read_control(tasks_fd, count, sizeof count) && strtoul(count, NULL, 10) == 1;
+    return tasks_fd >= 0 && read_control(tasks_fd, count, sizeof count) ? (long)strtoul(count, NULL, 10) : -1;
 }
 
 /* The next run's peak starts from what is in use now. */

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ADR 0017: a shell function's next process is its shell started ahead, waiting for its script.
@@ -93,6 +95,45 @@ class PrestartedShellIT {
         assertEquals("/function/main.sh", plain.result().get("zero").asText());
         assertEquals("none", second.result().get("seen").asText(), "a fresh root each time");
         assertEquals(plain.result(), second.result(), describe(plain) + describe(second));
+    }
+
+    /**
+     * A pre-started shell reports its status from an EXIT trap before its own exit, and the run
+     * ends there (init's finish_early): the same status, result, logs and clean-up as a plain
+     * {@code sh SCRIPT}, also when the script exits itself, sets its own EXIT trap (then the run
+     * ends at the exit), leaves a process running or writes more than a pipe holds.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "echo '{\"a\": 1}'; false",
+        "echo '{\"a\": 1}'; exit 3",
+        "trap 'echo its own trap >&2' EXIT; echo '{\"a\": 1}'",
+        "(sleep 30; echo late >&2) & echo '{\"a\": 1}'",
+        "printf '{\"a\": \"'; head -c 200000 /dev/zero | tr '\\0' a; echo '\"}'"})
+    void aPrestartedShellsEnd_isThatOfThePlainShell(String body) throws IOException {
+        String script = "tr '\\0' ' ' < /proc/$$/cmdline >&2; echo >&2\nread -r input\n" + body + "\n";
+        FunctionSpec f = new FunctionSpec(FunctionKey.parse("guest/end-" + Integer.toHexString(body.hashCode())), "r1",
+                Kind.SHELL, InvokerFixture.busybox(), fx.codeLayer("main.sh", script), "main.sh", List.of(), null, Map.of(),
+                Limits.defaults());
+        FunctionSpec plainSpec = new FunctionSpec(f.key(), "plain", Kind.BLACKBOX, f.image(), f.code(), "",
+                List.of("/bin/sh", "/function/main.sh"), null, Map.of(), Limits.defaults());
+
+        ActivationRecord plain = invoker.invoke(invocation(plainSpec, "{}"));
+        invoker.invoke(invocation(f, "{}"));
+        ActivationRecord ahead = invoker.invoke(invocation(f, "{}"));
+        ActivationRecord next = invoker.invoke(invocation(f, "{}"));
+
+        assertTrue(!prestarted(plain) && prestarted(ahead) && prestarted(next), describe(plain) + describe(ahead));
+        assertEquals(plain.status(), ahead.status(), describe(plain) + describe(ahead));
+        assertEquals(plain.result(), ahead.result(), describe(plain) + describe(ahead));
+        assertEquals(plain.status(), next.status(), describe(next));
+        assertEquals(logsButTheFirst(plain), logsButTheFirst(ahead), describe(plain) + describe(ahead));
+    }
+
+    /** The log lines' texts, but the first (the shell's command line, which tells the two apart). */
+    private static List<String> logsButTheFirst(ActivationRecord r) {
+        List<String> texts = r.logs().stream().map(LogLine::text).toList();
+        return texts.isEmpty() ? texts : texts.subList(1, texts.size());
     }
 
     @Test

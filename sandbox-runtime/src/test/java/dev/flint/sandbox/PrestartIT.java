@@ -71,6 +71,39 @@ class PrestartIT {
         assertTrue(sandbox.prestartedCommand().isEmpty(), "a run takes the pre-started process");
     }
 
+    /**
+     * A status written on fd 4 ("N\n", from the shell's EXIT trap) ends the run before the shell's
+     * exit: its status, all its output (more than a pipe holds too), and nothing of it left.
+     */
+    @Test
+    void aStatusReportedOnFd4_endsTheRun_withItsOutputWhole_andNothingLeft() {
+        String report = "exec 57>&4 4>&-; trap '{ echo \"$?\" >&57; } 2>/dev/null' EXIT\n";
+        for (int i = 0; i < 3; i++) {
+            sandbox.prestart(SHELL);
+            Execution e = runText(sandbox, report + "(sleep 30 &); head -c 100000 /dev/zero | tr '\\0' a; echo; exit 5", "");
+
+            assertEquals(Outcome.EXITED, e.outcome(), describe(e));
+            assertEquals(5, e.exitCode(), describe(e));
+            assertEquals("a".repeat(100000) + "\n", e.stdoutText());
+            // killed before the DONE, gone a moment later (the DONE does not wait for their exit)
+            List<Integer> left = RuntimeFixture.leftoverPids(sandbox);
+            for (long end = System.nanoTime() + 5_000_000_000L; !left.isEmpty() && System.nanoTime() < end; ) {
+                Thread.onSpinWait();
+                left = RuntimeFixture.leftoverPids(sandbox);
+            }
+            assertEquals(List.of(), left, "the shell and its sleep were killed");
+        }
+        sandbox.prestart(SHELL);
+        Execution reported = runText(sandbox, "echo out; echo 9 >&4; sleep 30; exit 1", "");
+        assertEquals(9, reported.exitCode(), "the report ends the run, the rest is killed: " + describe(reported));
+        assertEquals("out\n", reported.stdoutText());
+
+        sandbox.prestart(SHELL);
+        Execution garbage = runText(sandbox, "echo nonsense >&4; echo out; exit 6", "");
+        assertEquals(6, garbage.exitCode(), "a report that is not a status is ignored: " + describe(garbage));
+        assertEquals("out\n", garbage.stdoutText());
+    }
+
     @Test
     void prestartedProcess_hasAFreshRoot_andLeavesNothingToTheNextRun() {
         shOk(sandbox, "echo before > /tmp/mark");

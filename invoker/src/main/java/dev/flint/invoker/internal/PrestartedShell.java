@@ -40,7 +40,12 @@ public final class PrestartedShell {
      * environment and working directory; null when it would not fit in one start text.
      */
     static String text(FunctionSpec f, ProcessSpec request) {
-        StringBuilder t = new StringBuilder("exec 3<&-\n");
+        // fd 4 is init's status pipe, moved out of the way of the function's own descriptors: the
+        // EXIT trap reports the status there before the shell's exit, which is the slow part of
+        // its end (ADR 0017's addendum). A function that sets its own EXIT trap, or execs, ends
+        // the run at its exit instead.
+        StringBuilder t = new StringBuilder("exec 3<&- 57>&4 4>&-\n");
+        t.append("trap '{ echo \"$?\" >&57; } 2>/dev/null' EXIT\n");
         for (Map.Entry<String, String> e : request.env().entrySet()) {
             t.append("export ").append(e.getKey()).append('=').append(quoted(e.getValue())).append('\n');
         }

@@ -394,6 +394,11 @@ public final class InitChannel implements AutoCloseable {
         }
 
         @Override
+        public boolean outputsComplete() {
+            return done != null && done.getLong("early", 0) == 1;
+        }
+
+        @Override
         public long onDeadline(long now) {
             if (!killSent) {
                 killSent = true;

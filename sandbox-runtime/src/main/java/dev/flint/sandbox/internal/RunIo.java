@@ -57,6 +57,15 @@ final class RunIo {
         /** Called when the control fd is readable; returns true when the run is over. */
         boolean onReadable();
 
+        /**
+         * Once over: whether no process of the run can write any more although the pipes may not
+         * have reached their end of file yet (a pre-started shell reported its end before its exit):
+         * what they hold is all there is.
+         */
+        default boolean outputsComplete() {
+            return false;
+        }
+
         /** Called when the deadline passes; returns the next deadline, or throws to give up. */
         long onDeadline(long nowNanos);
     }
@@ -148,6 +157,10 @@ final class RunIo {
             }
             if (ctlAt >= 0 && revents[ctlAt] != 0) {
                 over = control.onReadable();
+                if (over && control.outputsComplete()) {
+                    drainHeld(out, startNanos);
+                    drainHeld(err, startNanos);
+                }
             }
             if (over && stdinOpen) {
                 sys.close(stdinFd);
@@ -178,6 +191,18 @@ final class RunIo {
                 return -1;
             }
             throw e;
+        }
+    }
+
+    /** Reads what the pipe holds now, without waiting for its end of file, then closes it. */
+    private void drainHeld(Stream s, long startNanos) {
+        short[] revents = new short[1];
+        while (s.open && sys.poll(new int[] {s.fd}, new short[] {Syscalls.POLLIN}, revents, 0) > 0) {
+            drain(s, startNanos);
+        }
+        if (s.open) {
+            s.open = false;
+            sys.close(s.fd);
         }
     }
 
