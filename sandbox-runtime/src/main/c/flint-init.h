@@ -39,14 +39,17 @@ enum {
                           shown at path in the current run's root and in every later one */
     OP_ATTACHED = 'B', /* init -> JVM: the attach is done (else OP_ERROR) */
     OP_KILL = 'K',     /* JVM -> init: kill the current run */
-    OP_DONE = 'D',     /* init -> JVM: how the run ended and what it used */
+    OP_DONE = 'D',     /* init -> JVM: how the run ended and what it used; early=1: a pre-started
+                          process reported its status on fd 4, the rest was killed and is not reaped
+                          yet (what the output pipes hold is all there is) */
     OP_ZYGOTE = 'Z',   /* JVM -> factory: mnt=, lower=..., cgroup=..., scratch=, arg=..., env=...; fd: the
                           zygote's control socket (zygote.c); answered like OP_CREATE */
     OP_LEND = 'L',     /* JVM -> init: the namespaces of the prepared run, for a zygote's copy to join */
     OP_LENT = 'N',     /* init -> JVM: fds: mnt, ipc, uts, net, cgroup, pid (else OP_ERROR) */
     OP_PRESTART = 'S', /* JVM -> init: as OP_EXEC with fds 0, 1, 2, but the next run's process execs now
-                          and gets fd 3, a pipe that stays empty until OP_START; no answer. During a
-                          run it is kept and done right after that run's OP_DONE */
+                          and gets fd 3, a pipe that stays empty until OP_START, and fd 4, a pipe
+                          where it may report its exit status ("N\n") to end the run before its exit;
+                          no answer. During a run it is kept and done right after that run's OP_DONE */
     OP_START = 'T',    /* JVM -> init: timeout_ms=, text= (at most PIPE_BUF bytes): written to the
                           pre-started process's fd 3, then end of file; answered by OP_DONE, at once
                           with stage=prestart when nothing pre-started is there to take it */

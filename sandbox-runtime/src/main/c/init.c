@@ -40,6 +40,8 @@ struct run {
     int start_fd;       /* the write end of the pipe on that process's fd 3, else -1 */
     int status_fd;      /* the read end of the pipe on its fd 4, where a pre-started shell reports
                            its exit status before it exits (finish_early), else -1 */
+    bool status_done;   /* that pipe gave what it will give (a report, or something else): not
+                           polled any more, but kept open, so that a later write is no SIGPIPE */
     char prep_error[ERR_MAX];
     char stage[16];     /* of the last child error: "prepare" or "exec" */
     struct rusage before;
@@ -54,6 +56,7 @@ static struct msg *queued; /* a PRESTART that came during a run, done when the r
 static struct msg *spare;  /* the buffer that takes in's place while queued holds one */
 static char attach_path[64]; /* where attached code shows in each run's root; empty: none */
 static char attach_error[ERR_MAX + 16]; /* why an attach failed: the JVM may have sent runs after it */
+static pid_t ending; /* the process of a run that ended early (finish_early), until it is reaped, else 0 */
 
 /* Every process in the pid namespace but this one: kill(-1) from a pid namespace's init reaches
  * exactly them, daemonised and orphaned ones included, and a fork racing it cannot escape. The
@@ -64,6 +67,10 @@ static void kill_all_and_reap(void)
     if (!usage_alone())
         kill(-1, SIGKILL);
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+    }
+    if (ending) { /* reaped with the rest */
+        ending = 0;
+        usage_reset();
     }
 }
 
@@ -156,7 +163,7 @@ static void forget_child(void)
     if (run.status_fd >= 0)
         close(run.status_fd);
     run.mntns = run.watch = run.start_fd = run.status_fd = -1;
-    run.rooted = run.lent = run.prestarted = false;
+    run.rooted = run.lent = run.prestarted = run.status_done = false;
     run.killed = false; /* a kill of a lent run nobody took must not mark the next run */
     run.sock = -1;
     run.child = 0;
@@ -222,8 +229,8 @@ static void finish_run(int status)
     prestart_queued();
 }
 
-/* utime_us and stime_us of a run process that is not reaped yet, its reaped children included,
- * from its /proc stat (clock ticks). */
+/* utime_us and stime_us of a run process that is not reaped yet, with those of the children it
+ * waited for, from its /proc stat: clock ticks (10 ms), coarser than a reaped run's rusage. */
 static void put_cpu_of(struct msg *m, pid_t pid)
 {
     char path[64], buf[1024];
@@ -252,9 +259,10 @@ static void finish_early(int status)
 {
     struct itimerspec off = {0};
     timerfd_settime(timerfd, 0, &off, NULL);
-    if (usage_tasks() == 2)
-        kill(run.child, SIGKILL);
-    else
+    /* The shell first: once its SIGKILL is pending it forks no more, so a count of two (init and
+     * it) then means no other process is left or being made. */
+    kill(run.child, SIGKILL);
+    if (usage_tasks() != 2)
         kill(-1, SIGKILL);
     msg_start(out, OP_DONE);
     msg_put(out, "exit", "%d", status);
@@ -265,10 +273,29 @@ static void finish_early(int status)
     usage_put(out);
     msg_send(ctl, out);
     run.active = run.timed_out = run.killed = run.lost = false;
-    forget_child(); /* the shell is reaped as an orphan when its SIGCHLD comes */
-    usage_reset();
+    ending = run.child;
+    forget_child(); /* the shell is reaped when its SIGCHLD comes (reaped_early), or before the next run */
     fork_child();
     prestart_queued();
+}
+
+/* The early-ended run's process is gone: only now does its memory (and its root's scratch) leave
+ * the cgroup, so only now does the next run's peak start. */
+static void reaped_early(void)
+{
+    ending = 0;
+    usage_reset();
+}
+
+/* Before a run starts: the one that ended early is reaped first (a moment of its exit at most), so
+ * that its memory, CPU time and pid are not the next run's. */
+static void await_early_end(void)
+{
+    if (!ending)
+        return;
+    while (waitpid(ending, NULL, 0) < 0 && errno == EINTR) {
+    }
+    reaped_early();
 }
 
 /* The pre-started shell's status line: "N\n", 0-255; anything else (its own EXIT trap replaced
@@ -279,9 +306,8 @@ static void on_status(void)
     ssize_t n = read(run.status_fd, buf, sizeof buf - 1);
     if (n < 0 && errno == EAGAIN)
         return;
-    close(run.status_fd); /* one report at most */
-    run.status_fd = -1;
-    if (n < 2 || buf[n - 1] != '\n' || !run.active)
+    run.status_done = true; /* one report at most */
+    if (n < 2 || buf[n - 1] != '\n' || !run.active || run.timed_out || run.killed)
         return;
     int status = 0;
     for (ssize_t i = 0; i < n - 1; i++) {
@@ -332,6 +358,7 @@ static void start_watch(struct msg *req)
     }
     run.watch = req->fds[0];
     req->nfds = 0;
+    await_early_end();
     getrusage(RUSAGE_CHILDREN, &run.before);
     run.active = true;
     set_timer(req);
@@ -440,6 +467,10 @@ static void start_prestarted(struct msg *req)
     const char *why = !run.prestarted ? (run.prep_error[0] ? run.prep_error : "nothing was pre-started")
                       : !text || len > PIPE_BUF ? "bad start request" : NULL;
     if (!why) {
+        await_early_end();
+        char stale[64]; /* a status written before the run is not the run's */
+        while (run.status_fd >= 0 && read(run.status_fd, stale, sizeof stale) > 0) {
+        }
         getrusage(RUSAGE_CHILDREN, &run.before);
         if (write(run.start_fd, text, len) == (ssize_t)len) {
             close(run.start_fd);
@@ -484,6 +515,7 @@ static void start_run(struct msg *req)
         reply_failed_run(run.prep_error);
         return;
     }
+    await_early_end();
     getrusage(RUSAGE_CHILDREN, &run.before);
     int sent = msg_send(run.sock, req);
     msg_close_fds(req); /* the child holds them now: their ends close when it does */
@@ -498,6 +530,8 @@ static void start_run(struct msg *req)
 
 static void on_child_exit(pid_t pid, int status)
 {
+    if (pid == ending)
+        reaped_early();
     if (pid != run.child)
         return; /* an orphan of the current run: reaped, nothing else to do */
     if (run.active) {
@@ -741,7 +775,7 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
         struct pollfd p[5] = {
             { .fd = ctl, .events = POLLIN }, { .fd = sigfd, .events = POLLIN }, { .fd = timerfd, .events = POLLIN },
             { .fd = run.watch, .events = POLLIN }, /* a negative fd is skipped */
-            { .fd = run.active ? run.status_fd : -1, .events = POLLIN },
+            { .fd = run.active && !run.status_done ? run.status_fd : -1, .events = POLLIN },
         };
         if (poll(p, 5, -1) < 0) {
             if (errno == EINTR)
@@ -751,7 +785,7 @@ void init_loop(const struct config *config, int control, const struct sock_fprog
         }
         if (p[1].revents)
             on_signal();
-        if (p[4].revents && run.active && run.status_fd >= 0)
+        if (p[4].revents && run.active && !run.status_done && run.status_fd >= 0)
             on_status();
         if (p[2].revents)
             on_timer();

@@ -99,7 +99,8 @@ class PrestartIT {
         assertEquals("out\n", reported.stdoutText());
 
         sandbox.prestart(SHELL);
-        Execution garbage = runText(sandbox, "echo nonsense >&4; echo out; exit 6", "");
+        Execution garbage = runText(sandbox, report + "echo nonsense >&57; echo out; exit 6", "");
+        assertEquals(Outcome.EXITED, garbage.outcome(), "the trap's later report is no SIGPIPE: " + describe(garbage));
         assertEquals(6, garbage.exitCode(), "a report that is not a status is ignored: " + describe(garbage));
         assertEquals("out\n", garbage.stdoutText());
     }
