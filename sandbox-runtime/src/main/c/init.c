@@ -62,16 +62,16 @@ static pid_t ending; /* the process of a run that ended early (finish_early), un
  * exactly them, daemonised and orphaned ones included, and a fork racing it cannot escape. The
  * kernel finds them by walking every process on the host (~0.3 ms with a thousand sandboxes
  * about), so not when the cgroup says init is alone, as after most runs. */
+static void reaped_early(void);
+
 static void kill_all_and_reap(void)
 {
     if (!usage_alone())
         kill(-1, SIGKILL);
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
     }
-    if (ending) { /* reaped with the rest */
-        ending = 0;
-        usage_reset();
-    }
+    if (ending)
+        reaped_early(); /* with the rest */
 }
 
 static void forget_child(void);
@@ -194,11 +194,16 @@ static long long micros(struct timeval t)
     return (long long)t.tv_sec * 1000000 + t.tv_usec;
 }
 
+static void stop_timer(void)
+{
+    struct itimerspec off = {0};
+    timerfd_settime(timerfd, 0, &off, NULL);
+}
+
 static void finish_run(int status)
 {
     kill_all_and_reap();
-    struct itimerspec off = {0};
-    timerfd_settime(timerfd, 0, &off, NULL);
+    stop_timer();
     char error[ERR_MAX] = "";
     read_child_error(error, sizeof error);
     if (run.lost && !error[0]) {
@@ -257,8 +262,7 @@ static void put_cpu_of(struct msg *m, pid_t pid)
  * pipes hold without waiting for their end of file ("early"). */
 static void finish_early(int status)
 {
-    struct itimerspec off = {0};
-    timerfd_settime(timerfd, 0, &off, NULL);
+    stop_timer();
     /* The shell first: once its SIGKILL is pending it forks no more, so a count of two (init and
      * it) then means no other process is left or being made. */
     kill(run.child, SIGKILL);

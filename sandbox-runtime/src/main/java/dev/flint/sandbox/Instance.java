@@ -92,11 +92,12 @@ public final class Instance {
         String text = endOutcome == null && io.channelFd() >= 0 ? forwardable(request) : null;
         if (text == null) {
             sandbox.attach(hostDir, path);
-            return converse(request, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), listener);
+        } else {
+            sandbox.attachThenSend(hostDir, path, io.channelFd(), text);
+            io.expectAttachAnswer();
         }
-        sandbox.attachThenSend(hostDir, path, io.channelFd(), text);
-        io.expectAttachAnswer();
-        return converse(new byte[0], Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), listener);
+        return converse(text == null ? request : new byte[0], Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                listener);
     }
 
     /** The largest first request init writes to the channel itself: far below a socket's buffer, so its write never waits. */

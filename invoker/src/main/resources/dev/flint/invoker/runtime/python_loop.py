@@ -193,7 +193,8 @@ def kill_leftovers():
     process alone: with no new pid there is no new process (short of pid_max of them in between,
     32,768 or more, which only a function that works against its own clean-up would start; ADR 0002)."""
     global clean_last_pid
-    if KILL_ALL and (clean_last_pid is None or last_pid() != clean_last_pid):
+    killed = KILL_ALL and (clean_last_pid is None or last_pid() != clean_last_pid)
+    if killed:
         try:
             os.kill(-1, signal.SIGKILL)  # spares the caller itself and pid 1
         except ProcessLookupError:
@@ -206,7 +207,7 @@ def kill_leftovers():
             break
         if pid == 0:
             break
-    if KILL_ALL:
+    if killed:  # else the namespace is as it was left: clean_last_pid holds
         clean_last_pid = last_pid()  # the dying cannot fork: nothing new comes after this
 
 

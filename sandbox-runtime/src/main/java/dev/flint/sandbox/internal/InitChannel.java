@@ -106,7 +106,7 @@ public final class InitChannel implements AutoCloseable {
      * for {@link #takeDone()}.
      */
     public void attach(int tree, String path) {
-        sendAttach(tree, path, false);
+        sendAttach(tree, attachOf(path), -1);
         long deadline = System.nanoTime() + GRACE.toNanos();
         for (;;) {
             long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
@@ -135,16 +135,7 @@ public final class InitChannel implements AutoCloseable {
      * nothing.
      */
     public void sendAttach(int tree, String path) {
-        sendAttach(tree, path, true);
-    }
-
-    private void sendAttach(int tree, String path, boolean quiet) {
-        NativeMessage.Builder attach = NativeMessage.builder(NativeMessage.ATTACH).put("path", path);
-        try {
-            send(quiet ? attach.put("quiet", 1).build() : attach.build(), tree);
-        } finally {
-            sys.close(tree);
-        }
+        sendAttach(tree, attachOf(path).put("quiet", 1), -1);
     }
 
     /**
@@ -153,8 +144,17 @@ public final class InitChannel implements AutoCloseable {
      * failure: an error message, which the conversation waiting for the instance's answer sees.
      */
     public void sendAttach(int tree, String path, int channel, String then) {
+        sendAttach(tree, attachOf(path).put("then", then), channel);
+    }
+
+    private static NativeMessage.Builder attachOf(String path) {
+        return NativeMessage.builder(NativeMessage.ATTACH).put("path", path);
+    }
+
+    /** Sends the attach with the tree (closed here) and, when not -1, a channel (left open). */
+    private void sendAttach(int tree, NativeMessage.Builder attach, int channel) {
         try {
-            send(NativeMessage.builder(NativeMessage.ATTACH).put("path", path).put("then", then).build(), tree, channel);
+            send(attach.build(), channel < 0 ? new int[] {tree} : new int[] {tree, channel});
         } finally {
             sys.close(tree);
         }
