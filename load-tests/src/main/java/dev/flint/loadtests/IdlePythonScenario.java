@@ -28,9 +28,10 @@ import java.util.stream.Stream;
  * code of its own) are invoked once each, by {@value #CALLERS} threads, on an invoker without stem
  * cells (so every sandbox under the runtime's cgroup is one of the N) and with a budget and an idle
  * TTL that keep them all; each then holds a started interpreter with its function loaded. Measured:
- * the sum of the sandboxes' memory cgroups' usage (cgroup v1 {@code memory.usage_in_bytes}, v2
- * {@code memory.current}: their processes' pages, the page cache and kernel memory charged to
- * them), and the growth of the host's used memory as {@link IdleMemoryScenario} counts it. Baseline
+ * the memory usage of the runtime's cgroup (cgroup v1 {@code memory.usage_in_bytes}, v2
+ * {@code memory.current}, which count every cgroup below it: the sandboxes' processes' pages, the
+ * page cache and kernel memory charged to them, the zygote's, and what retired zygotes' copies
+ * still share, charged to their removed cgroups: ADR 0015's addendum), and the growth of the host's used memory as {@link IdleMemoryScenario} counts it. Baseline
  * for scale: the PSS of one idle host {@code python3}.
  */
 final class IdlePythonScenario implements Scenario {
@@ -87,9 +88,9 @@ final class IdlePythonScenario implements Scenario {
             for (Path cg : zygotes) {
                 zygoteBytes += usage(cg);
             }
-            cgroupBytes = zygoteBytes;
-            for (Path cg : cgroups) {
-                cgroupBytes += usage(cg);
+            cgroupBytes = 0;
+            for (Path runtime : all.stream().map(Path::getParent).distinct().toList()) {
+                cgroupBytes += usage(runtime); // hierarchical: retired zygotes' pages are counted only here
             }
             pss = 0;
             for (Path cg : all) {
@@ -104,8 +105,8 @@ final class IdlePythonScenario implements Scenario {
         double baseKiB = hostPythonPss / 1024.0;
         long targetTotal = n * TARGET_PER_SANDBOX;
         return List.of(
-                new Metric(name(), "memory cgroup usage per idle warm Python sandbox (sum over " + n + " / " + n
-                        + ", the zygote's " + Math.round(zygoteBytes / 1024.0) + " KiB included; PSS of the processes "
+                new Metric(name(), "memory cgroup usage per idle warm Python sandbox (the runtime's cgroup / " + n
+                        + ", the current zygote's " + Math.round(zygoteBytes / 1024.0) + " KiB included; PSS of the processes "
                         + Math.round(pss / 1024.0 / n) + " KiB)", perKiB, "KiB",
                         "PSS of one idle host python3", baseKiB, perKiB / baseKiB, "<= 4096 KiB per sandbox (4 GiB per 1000)",
                         cgroupBytes <= targetTotal),
