@@ -19,6 +19,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +66,7 @@ class ZygoteTurnoverIT {
         Files.writeString(code.resolve("main.py"), """
                 import os, random
                 def main(args):
-                    return {"pid": os.getpid(), "seen": args["n"], "draw": random.random()}
+                    return {"pid": os.getpid(), "seen": args["n"], "draw": random.random(), "seed": hash("flint")}
                 """);
         int zygoteB;
         try (PythonLauncher launcher = new PythonLauncher(JSON, fx.runtime, InvokerFixture.python(), 2, Duration.ofHours(1))) {
@@ -85,8 +90,43 @@ class ZygoteTurnoverIT {
             }
             assertNotEquals(answers.get(0).path("result").path("draw"), answers.get(1).path("result").path("draw"),
                     "each copy re-seeds random");
+            assertEquals(seed(answers.get(0)), seed(answers.get(1)), "copies of one zygote share its hash seed");
+            assertNotEquals(seed(answers.get(0)), seed(answers.get(2)), "a new zygote's copy has a new hash seed");
         }
         assertTrue(gone(zygoteB), "closing the launcher closed its zygote");
+        assertEquals(List.of(), zygoteCgroups(), "no zygote's cgroup is left");
+    }
+
+    @Test
+    void concurrentStarts_retireZygotesWithForksUnderWay_andEveryCopyServes_andNoZygoteIsLeft() throws Exception {
+        Path code = Files.createDirectories(tmp.resolve("code"));
+        Files.writeString(code.resolve("main.py"), "def main(args):\n    return {\"seen\": args[\"n\"]}\n");
+        int n = 6;
+        List<Sandbox> made = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            made.add(sandbox());
+        }
+        ExecutorService starters = Executors.newFixedThreadPool(n);
+        try (PythonLauncher launcher = new PythonLauncher(JSON, fx.runtime, InvokerFixture.python(), 1, Duration.ofHours(1))) {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Instance>> started = new ArrayList<>();
+            for (Sandbox s : made) {
+                started.add(starters.submit(() -> {
+                    go.await();
+                    return launcher.start(s);
+                }));
+            }
+            go.countDown();
+            for (int i = 0; i < n; i++) {
+                JsonNode answer = activate(started.get(i).get(60, TimeUnit.SECONDS), code, i);
+                assertEquals(i, answer.path("result").path("seen").asInt(), answer.toString());
+            }
+            assertEquals(1, zygoteCgroups().stream().map(Path::getFileName).distinct().count(),
+                    "only the current zygote is left while the launcher is open: " + zygoteCgroups());
+        } finally {
+            starters.shutdownNow();
+        }
+        assertEquals(List.of(), zygoteCgroups(), "no zygote's cgroup is left after the launcher's close");
     }
 
     @Test
@@ -127,6 +167,29 @@ class ZygoteTurnoverIT {
         JsonNode answer = JSON.readTree(line.toByteArray());
         assertEquals("success", answer.path("status").asText(), answer.toString());
         return answer;
+    }
+
+    private static String seed(JsonNode answer) {
+        return answer.path("result").path("seed").asText();
+    }
+
+    /** The zygotes' cgroups under this test's cgroup parent, in any hierarchy. */
+    private static List<Path> zygoteCgroups() throws IOException {
+        List<Path> found = new ArrayList<>();
+        List<Path> parents = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup/flint-it-turnover")));
+        try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            controllers.map(c -> c.resolve("flint-it-turnover")).forEach(parents::add);
+        }
+        for (Path parent : parents.stream().filter(Files::isDirectory).toList()) {
+            try (var runtimes = Files.list(parent)) {
+                for (Path runtime : runtimes.filter(Files::isDirectory).toList()) {
+                    try (var children = Files.list(runtime)) {
+                        children.filter(c -> c.getFileName().toString().startsWith("zygote-")).forEach(found::add);
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     private static boolean gone(int pid) throws InterruptedException {

@@ -151,6 +151,7 @@ public final class SandboxRuntime implements AutoCloseable {
             InitFactory.Created created = factory.create(request, pair[1]);
             zygote = new Zygote(sys, pair[0], created.pid(), created.pidfd(), cgroup);
             zygote.awaitReady();
+            zygotes.removeIf(Zygote::isClosed); // closed by their users (retired: ADR 0015's addendum); kept only until now
             zygotes.add(zygote);
             return zygote;
         } catch (RuntimeException e) {

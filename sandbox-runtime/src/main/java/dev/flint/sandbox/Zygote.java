@@ -151,6 +151,11 @@ public final class Zygote implements AutoCloseable {
         return new SandboxException.Failed(message, "check the image's program and the server's stderr");
     }
 
+    /** Whether {@link #close} was called. */
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
     /** Kills the zygote (its copies live on: they belong to their sandboxes) and removes its cgroup. Idempotent. */
     @Override
     public synchronized void close() {
