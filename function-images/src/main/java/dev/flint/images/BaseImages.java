@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  *
  * <ul>
  * <li>{@link #BUSYBOX}: one layer, busybox-static with a symlink per applet, /etc/passwd and
- *     /etc/group, /tmp 1777, the mount points; for {@code shell} and {@code exec} functions;</li>
+ *     /etc/group, /tmp 1777, the mount points (/function for the code too); for {@code shell} and {@code exec} functions;</li>
  * <li>{@link #PYTHON}: the busybox layer (shared, so there is a shell) plus one layer of Debian's
  *     python3 with its dependencies as apt resolves them, its standard library compiled to
  *     reproducible bytecode, without docs, man pages, locales, gconv modules or apt;</li>
