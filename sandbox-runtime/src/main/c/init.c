@@ -3,20 +3,18 @@
  * forked in advance and waits, privileges dropped, in its own mount namespace; init builds its
  * fresh root there (runroot.c) either ahead of the request (prepare-ahead) or on it. When that
  * process exits, every other process of the sandbox is killed and reaped, and the JVM gets one
- * DONE message; then the next run's process is forked.
+ * DONE message; then the next run's process is forked. A process pre-started ahead of its request
+ * is prestart.c's; attached code and a lend to a zygote's copy are attach.c's.
  */
 #include "flint-init.h"
+#include "init-state.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -25,46 +23,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct run {
-    pid_t child;        /* the prepared or running child, 0 when none */
-    int sock;           /* init's end of the socketpair to that child */
-    int mntns;          /* the child's mount namespace: its root is built there, code attached */
-    bool rooted;        /* its fresh root is mounted */
-    bool active;        /* an exec request was handed to the child */
-    bool timed_out;
-    bool killed;        /* the JVM asked for it */
-    bool lost;          /* the request never reached the run process: it had died */
-    bool lent;          /* the run process was let go: a zygote's copy takes its namespaces (ADR 0015) */
-    int watch;          /* the pidfd of that copy once it runs, else -1; init ends the run when it exits */
-    bool prestarted;    /* the child exec'd a PRESTART request and waits for its start text */
-    int start_fd;       /* the write end of the pipe on that process's fd 3, else -1 */
-    int status_fd;      /* the read end of the pipe on its fd 4, where a pre-started shell reports
-                           its exit status before it exits (finish_early), else -1 */
-    bool status_done;   /* that pipe gave what it will give (a report, or something else): not
-                           polled any more, but kept open, so that a later write is no SIGPIPE */
-    char prep_error[ERR_MAX];
-    char stage[16];     /* of the last child error: "prepare" or "exec" */
-    struct rusage before;
-};
-
-static const struct config *cfg;
+const struct config *cfg;
 static const struct sock_fprog *filter;
-static int ctl, sigfd, timerfd, own_mntns;
-static struct run run = { .sock = -1, .mntns = -1, .watch = -1, .start_fd = -1, .status_fd = -1 };
-static struct msg *in, *out;
-static struct msg *queued; /* a PRESTART that came during a run, done when the run ends, or NULL */
-static struct msg *spare;  /* the buffer that takes in's place while queued holds one */
-static char attach_path[64]; /* where attached code shows in each run's root; empty: none */
-static char attach_error[ERR_MAX + 16]; /* why an attach failed: the JVM may have sent runs after it */
-static pid_t ending; /* the process of a run that ended early (finish_early), until it is reaped, else 0 */
+int ctl, own_mntns;
+static int sigfd, timerfd;
+struct run run = { .sock = -1, .mntns = -1, .watch = -1, .start_fd = -1, .status_fd = -1 };
+struct msg *in, *out;
 
 /* Every process in the pid namespace but this one: kill(-1) from a pid namespace's init reaches
  * exactly them, daemonised and orphaned ones included, and a fork racing it cannot escape. The
  * kernel finds them by walking every process on the host (~0.3 ms with a thousand sandboxes
  * about), so not when the cgroup says init is alone, as after most runs. */
-static void reaped_early(void);
-
-static void kill_all_and_reap(void)
+void kill_all_and_reap(void)
 {
     if (!usage_alone())
         kill(-1, SIGKILL);
@@ -74,12 +44,9 @@ static void kill_all_and_reap(void)
         reaped_early(); /* with the rest */
 }
 
-static void forget_child(void);
-static void prestart_queued(void);
-
 /* A child that failed before its request: its reason kept for the next request, and it is reaped
  * here, so the event loop never sees it. */
-static void discard_child(const char *why)
+void discard_child(const char *why)
 {
     snprintf(run.prep_error, sizeof run.prep_error, "%s", why);
     kill(run.child, SIGKILL);
@@ -117,7 +84,7 @@ static void build_root(void)
     run.rooted = true;
 }
 
-static void fork_child(void)
+void fork_child(void)
 {
     int sp[2];
     run.prep_error[0] = '\0';
@@ -150,7 +117,7 @@ static void fork_child(void)
         build_root();
 }
 
-static void forget_child(void)
+void forget_child(void)
 {
     if (run.sock >= 0)
         close(run.sock);
@@ -194,7 +161,7 @@ static long long micros(struct timeval t)
     return (long long)t.tv_sec * 1000000 + t.tv_usec;
 }
 
-static void stop_timer(void)
+void stop_timer(void)
 {
     struct itimerspec off = {0};
     timerfd_settime(timerfd, 0, &off, NULL);
@@ -234,96 +201,7 @@ static void finish_run(int status)
     prestart_queued();
 }
 
-/* utime_us and stime_us of a run process that is not reaped yet, with those of the children it
- * waited for, from its /proc stat: clock ticks (10 ms), coarser than a reaped run's rusage. */
-static void put_cpu_of(struct msg *m, pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    char *p = n > 0 ? (buf[n] = '\0', strrchr(buf, ')')) : NULL;
-    unsigned long long t[4] = {0};
-    /* after "comm)": state and 10 more fields, then utime stime cutime cstime */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &t[0], &t[1], &t[2], &t[3]) != 4)
-        return;
-    long hz = sysconf(_SC_CLK_TCK);
-    msg_put(m, "utime_us", "%llu", (t[0] + t[2]) * 1000000ULL / (unsigned long long)hz);
-    msg_put(m, "stime_us", "%llu", (t[1] + t[3]) * 1000000ULL / (unsigned long long)hz);
-}
-
-/* A pre-started shell reported its exit status from its EXIT trap (ADR 0017's addendum): the run
- * is over before the shell's own exit, which costs ~0.2 ms here. Everything else of the run is
- * killed now; with only the shell left (the cgroup counts init and it), a kill of that one
- * process instead of kill(-1)'s walk of the host. Nothing is waited for: the reaping comes with
- * SIGCHLD like an orphan's, and no process of the run can write again, so the JVM takes what the
- * pipes hold without waiting for their end of file ("early"). */
-static void finish_early(int status)
-{
-    stop_timer();
-    /* The shell first: once its SIGKILL is pending it forks no more, so a count of two (init and
-     * it) then means no other process is left or being made. */
-    kill(run.child, SIGKILL);
-    if (usage_tasks() != 2)
-        kill(-1, SIGKILL);
-    msg_start(out, OP_DONE);
-    msg_put(out, "exit", "%d", status);
-    msg_put(out, "timeout", "%d", 0);
-    msg_put(out, "killed", "%d", run.killed);
-    msg_put(out, "early", "%d", 1);
-    put_cpu_of(out, run.child);
-    usage_put(out);
-    msg_send(ctl, out);
-    run.active = run.timed_out = run.killed = run.lost = false;
-    ending = run.child;
-    forget_child(); /* the shell is reaped when its SIGCHLD comes (reaped_early), or before the next run */
-    fork_child();
-    prestart_queued();
-}
-
-/* The early-ended run's process is gone: only now does its memory (and its root's scratch) leave
- * the cgroup, so only now does the next run's peak start. */
-static void reaped_early(void)
-{
-    ending = 0;
-    usage_reset();
-}
-
-/* Before a run starts: the one that ended early is reaped first (a moment of its exit at most), so
- * that its memory, CPU time and pid are not the next run's. */
-static void await_early_end(void)
-{
-    if (!ending)
-        return;
-    while (waitpid(ending, NULL, 0) < 0 && errno == EINTR) {
-    }
-    reaped_early();
-}
-
-/* The pre-started shell's status line: "N\n", 0-255; anything else (its own EXIT trap replaced
- * ours, it exec'd, a function wrote there) is ignored, and the run ends at the shell's exit. */
-static void on_status(void)
-{
-    char buf[8];
-    ssize_t n = read(run.status_fd, buf, sizeof buf - 1);
-    if (n < 0 && errno == EAGAIN)
-        return;
-    run.status_done = true; /* one report at most */
-    if (n < 2 || buf[n - 1] != '\n' || !run.active || run.timed_out || run.killed)
-        return;
-    int status = 0;
-    for (ssize_t i = 0; i < n - 1; i++) {
-        if (buf[i] < '0' || buf[i] > '9')
-            return;
-        status = status * 10 + (buf[i] - '0');
-    }
-    if (n - 1 <= 3 && status <= 255)
-        finish_early(status);
-}
-
-static void reply_failed_run(const char *error)
+void reply_failed_run(const char *error)
 {
     msg_start(out, OP_DONE);
     msg_put(out, "error", "%s", error);
@@ -333,7 +211,7 @@ static void reply_failed_run(const char *error)
 
 /* The next run's process with its fresh root, made now when it was not made ahead; false when it
  * could not be (run.prep_error says why). */
-static bool prepare_run(void)
+bool prepare_run(void)
 {
     if (!run.child)
         fork_child();
@@ -342,7 +220,7 @@ static bool prepare_run(void)
     return run.child != 0;
 }
 
-static void set_timer(const struct msg *req)
+void set_timer(const struct msg *req)
 {
     const char *t = msg_get(req, "timeout_ms");
     long long ms = t ? atoll(t) : 0;
@@ -366,132 +244,6 @@ static void start_watch(struct msg *req)
     getrusage(RUSAGE_CHILDREN, &run.before);
     run.active = true;
     set_timer(req);
-}
-
-/* A pre-started process that a plain run or a lend replaces: it has run nothing of a request
- * yet, but its root is not fresh for someone else's process, so the next run gets a new one. */
-static void drop_prestarted(void)
-{
-    if (!run.prestarted)
-        return;
-    kill_all_and_reap(); /* it and whatever it started: no run is active while one is pre-started */
-    forget_child();
-}
-
-/* The next run's process execs now, ahead of its request (an interpreter that then waits for its
- * code): the request's command, environment, cwd and stdio, plus fd 3, the read end of a pipe
- * that stays empty until START writes the request's text to it and closes it. Nothing is
- * answered: a failure is kept and reported by the START. */
-static void prestart(struct msg *req)
-{
-    int go[2] = { -1, -1 }, status[2] = { -1, -1 };
-    if (attach_error[0] || run.active || run.lent || req->nfds != 3) {
-        /* START reports a failed attach itself */
-        snprintf(run.prep_error, sizeof run.prep_error, "bad prestart request");
-        msg_close_fds(req);
-        return;
-    }
-    /* One the JVM no longer holds (it found nothing to start and forgot the one it asked for
-     * meanwhile): the new request replaces it, as a plain run would. */
-    drop_prestarted();
-    if (!prepare_run()) {
-        msg_close_fds(req);
-        return;
-    }
-    if (pipe2(go, O_CLOEXEC) < 0) {
-        fail("pipe for the start text");
-        goto refused;
-    }
-    /* init's end never blocks: the run's user may reopen the pipe and fill it, init must not hang.
-     * A pipe's inode is its maker's, 0600: the process may reopen its fd 3 (/proc/self/fd/3, as
-     * a shell's ". FILE" does) only once the pipe is its user's. */
-    if (fcntl(go[1], F_SETFL, O_NONBLOCK) < 0 || fchown(go[0], cfg->uid, cfg->gid) < 0 ||
-        pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0) {
-        fail("set up the start pipe");
-        close(go[0]);
-        close(go[1]);
-        goto refused;
-    }
-    req->buf[0] = OP_EXEC; /* to the child it is an exec request with a channel on fd 3 */
-    req->fds[req->nfds++] = go[0];
-    req->fds[req->nfds++] = status[1];
-    int sent = msg_send(run.sock, req);
-    msg_close_fds(req);
-    if (sent < 0) {
-        close(go[1]);
-        close(status[0]);
-        discard_child("pre-started process died before it took its command");
-        return;
-    }
-    run.start_fd = go[1];
-    run.status_fd = status[0];
-    run.prestarted = true;
-    return;
-refused:
-    snprintf(run.prep_error, sizeof run.prep_error, "%s", g_err);
-    msg_close_fds(req);
-}
-
-/* A PRESTART sent during a run (the JVM sends it right behind the START, ADR 0017): kept, and
- * done as soon as that run has ended, so that the next process is not a round trip away from the
- * DONE. One at most; any other is refused, and the next START then finds nothing pre-started. */
-static void queue_prestart(void)
-{
-    if (queued || in->nfds != 3) {
-        msg_close_fds(in);
-        return;
-    }
-    queued = in; /* no copy: the spare buffer takes the requests meanwhile */
-    in = spare;
-    spare = NULL;
-}
-
-static void prestart_queued(void)
-{
-    if (!queued)
-        return;
-    struct msg *q = queued;
-    queued = NULL;
-    prestart(q);
-    spare = q;
-}
-
-/* Starts the pre-started process: the text (at most PIPE_BUF bytes, so one write takes it whole)
- * goes to its fd 3, then end of file; from here on it is the run, with its timeout. */
-static void start_prestarted(struct msg *req)
-{
-    const char *text = msg_get(req, "text");
-    size_t len = text ? strlen(text) : 0;
-    msg_close_fds(req);
-    if (attach_error[0] || run.active) {
-        drop_prestarted(); /* it holds the run's stdout: the JVM would wait for its end */
-        reply_failed_run(attach_error[0] ? attach_error : "sandbox busy: one run at a time");
-        return;
-    }
-    const char *why = !run.prestarted ? (run.prep_error[0] ? run.prep_error : "nothing was pre-started")
-                      : !text || len > PIPE_BUF ? "bad start request" : NULL;
-    if (!why) {
-        await_early_end();
-        char stale[64]; /* a status written before the run is not the run's */
-        while (run.status_fd >= 0 && read(run.status_fd, stale, sizeof stale) > 0) {
-        }
-        getrusage(RUSAGE_CHILDREN, &run.before);
-        if (write(run.start_fd, text, len) == (ssize_t)len) {
-            close(run.start_fd);
-            run.start_fd = -1;
-            run.prestarted = false;
-            run.active = true;
-            set_timer(req);
-            return;
-        }
-        why = "the pre-started process is gone"; /* it died (its SIGCHLD not handled yet), or its pipe is full */
-    }
-    drop_prestarted(); /* none of it may be left holding the run's stdout */
-    /* Not a failed run: the sandbox is sound, and the JVM runs the request the plain way. */
-    msg_start(out, OP_DONE);
-    msg_put(out, "error", "%s", why);
-    msg_put(out, "stage", "prestart");
-    msg_send(ctl, out);
 }
 
 static void start_run(struct msg *req)
@@ -570,124 +322,6 @@ static void on_timer(void)
         run.timed_out = true;
         kill(-1, SIGKILL); /* the main process's exit then finishes the run */
     }
-}
-
-/* The root of the run process that exists now was built before the attach: show the code there
- * too, from a copy of init's mount (a detached tree can only be copied in its own namespace). */
-static int attach_to_current_run(void)
-{
-    int tree = open_tree(AT_FDCWD, ATTACH_SOURCE, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if (tree < 0)
-        return fail("copy attached code");
-    if (setns(run.mntns, CLONE_NEWNS) < 0) {
-        close(tree);
-        return fail("enter the run's mount namespace");
-    }
-    int rc = attach_point(attach_path);
-    if (rc == 0 && move_mount(tree, "", AT_FDCWD, attach_path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        rc = fail("attach code on %s", attach_path);
-    close(tree);
-    if (setns(own_mntns, CLONE_NEWNS) < 0)
-        _exit(1); /* init must not serve another run from someone else's root */
-    return rc;
-}
-
-/* Binds the sandbox to a function's code for good: a read-only mount the JVM detached from the
- * host's tree, kept in init's root and bound into every run's root from now on. */
-static int attach(struct msg *req)
-{
-    const char *path = msg_get(req, "path");
-    if (attach_path[0]) {
-        errno = 0;
-        return fail("code is attached already, at %s", attach_path);
-    }
-    if (req->nfds != (msg_get(req, "then") ? 2 : 1) || !path || path[0] != '/' || strchr(path + 1, '/') ||
-        strlen(path) >= sizeof attach_path ||
-        strcmp(path, "/.") == 0 || strcmp(path, "/..") == 0 || !path[1]) {
-        errno = EINVAL;
-        return fail("bad attach request");
-    }
-    if (move_mount(req->fds[0], "", AT_FDCWD, ATTACH_SOURCE, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        return fail("attach code");
-    snprintf(attach_path, sizeof attach_path, "%s", path);
-    if (run.mntns >= 0 && run.rooted)
-        return attach_to_current_run();
-    return 0;
-}
-
-/* An attach, answered ATTACHED unless "quiet" (the JVM does not wait: a run sent behind it fails
- * with the attach's error); or, when it carries "then" and a second descriptor (the JVM's end
- * of an instance's channel), that text written there once the code is in the instance's root, and
- * no answer: the instance's first request, which names the code, then reaches it without a round
- * trip to the JVM between the attach and the send. A failed attach is answered either way. The
- * request is small (the JVM sends larger ones itself) and sent without waiting: init never blocks
- * on an instance's socket. An instance that is gone (EPIPE) is not answered: its DONE says why. */
-static void on_attach(struct msg *req)
-{
-    const char *then = msg_get(req, "then");
-    if (attach(req) < 0) {
-        snprintf(attach_error, sizeof attach_error, "attach failed: %s", g_err);
-        send_error(ctl, g_err);
-    } else if (!then) {
-        if (!msg_get(req, "quiet")) {
-            msg_start(out, OP_ATTACHED);
-            msg_send(ctl, out);
-        }
-    } else {
-        size_t len = strlen(then);
-        ssize_t n = send(req->fds[1], then, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n != (ssize_t)len && !(n < 0 && (errno == EPIPE || errno == ECONNRESET))) {
-            fail("code attached, but its first request could not be handed to the instance");
-            send_error(ctl, g_err);
-        }
-    }
-    msg_close_fds(req);
-}
-
-/* The prepared run's namespaces, for a zygote's copy to join in place of an exec (ADR 0015): its
- * mount namespace (the fresh root) and ipc namespace, and init's uts, net, cgroup and pid ones. The
- * JVM then sends an exec request with watch=1 and the copy's pidfd, and init ends the run when
- * that copy exits, as it would for its own run process. */
-static void lend(void)
-{
-    if (attach_error[0] || run.active || run.lent) {
-        errno = 0;
-        fail("%s", attach_error[0] ? attach_error : run.lent ? "lent already" : "sandbox busy: one run at a time");
-        send_error(ctl, g_err);
-        return;
-    }
-    drop_prestarted();
-    if (!prepare_run()) {
-        send_error(ctl, run.prep_error);
-        return;
-    }
-    char ipc[64];
-    snprintf(ipc, sizeof ipc, "/proc/%d/ns/ipc", run.child);
-    const char *own[] = { "/proc/self/ns/uts", "/proc/self/ns/net", "/proc/self/ns/cgroup", "/proc/self/ns/pid" };
-    msg_start(out, OP_LENT);
-    out->fds[out->nfds++] = fcntl(run.mntns, F_DUPFD_CLOEXEC, 3);
-    out->fds[out->nfds++] = open(ipc, O_RDONLY | O_CLOEXEC);
-    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
-        out->fds[out->nfds++] = open(own[i], O_RDONLY | O_CLOEXEC);
-    bool ok = true;
-    for (int i = 0; i < out->nfds; i++)
-        ok = ok && out->fds[i] >= 0;
-    if (ok) {
-        /* The run process goes (its namespaces live on through these descriptors and init's own
-         * copy of the mount namespace): no process of the run's uid may be left for the copy's
-         * kill(-1) to reach, and init watches the copy itself. */
-        kill(run.child, SIGKILL);
-        while (waitpid(run.child, NULL, 0) < 0 && errno == EINTR) {
-        }
-        close(run.sock);
-        run.sock = -1;
-        run.child = 0;
-        run.lent = true;
-        msg_send(ctl, out);
-    } else {
-        send_error(ctl, "init: cannot open the run's namespaces");
-    }
-    msg_close_fds(out);
 }
 
 static void on_request(void)
