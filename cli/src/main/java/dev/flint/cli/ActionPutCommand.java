@@ -51,7 +51,8 @@ abstract class ActionPutCommand implements Callable<Integer> {
     @Option(names = {"-a", "--annotation"}, arity = "2", paramLabel = "KEY VALUE", description = "An annotation (JSON or text); repeatable.")
     List<String> annotations = new ArrayList<>();
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION", description = "Time limit, e.g. 30s (server default 60s).")
+    @Option(names = {"-t", "--timeout"}, paramLabel = "DURATION",
+            description = "Time limit, e.g. 30s or 500ms; a bare number is seconds (server default 60s).")
     Duration timeout;
 
     @Option(names = {"-m", "--memory"}, paramLabel = "MB", description = "Memory limit in MB (server default 256).")
@@ -109,10 +110,34 @@ abstract class ActionPutCommand implements Callable<Integer> {
         if (!limits.isEmpty()) {
             body.set("limits", limits);
         }
-        api.client().put(ApiClient.path("actions", name), ApiClient.query("overwrite", Boolean.toString(overwrite())), body);
+        try {
+            api.client().put(ApiClient.path("actions", name), ApiClient.query("overwrite", Boolean.toString(overwrite())), body);
+        } catch (ApiClient.ApiException e) {
+            throw withTimeoutHint(e);
+        }
         spec.commandLine().getOut().println((overwrite() ? "updated " : "created ") + name);
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /**
+     * A refused time limit given as a bare number gets a note that it was read as seconds: wsk's
+     * {@code -t} takes milliseconds, so {@code -t 1000} is 1000 s here, and the server's answer
+     * alone ("1000000 is outside ... ms") does not say why.
+     */
+    private ApiClient.ApiException withTimeoutHint(ApiClient.ApiException e) {
+        String given = timeoutText();
+        if (e.status() != 400 || given == null || !e.getMessage().contains("limits.timeout") || !given.matches("\\d+(\\.\\d+)?")) {
+            return e;
+        }
+        return new ApiClient.ApiException(e.status(), e.getMessage(), "--timeout " + given + " was read as " + given
+                + " seconds (a bare number is seconds, not wsk's milliseconds): give a unit, e.g. --timeout " + given + "ms or 30s");
+    }
+
+    /** The --timeout text as given, or null. */
+    private String timeoutText() {
+        var option = spec.findOption("--timeout");
+        return option == null || timeout == null ? null : option.originalStringValues().stream().reduce((a, b) -> b).orElse(null);
     }
 
     private ObjectNode exec() throws IOException {

@@ -118,6 +118,13 @@ class CliIT {
         assertEquals(1, failed.status(), failed.out());
         assertTrue(failed.out().contains("ValueError: bad input"), failed.out());
 
+        Result wskTimeout = flint("action", "update", "boom", "--timeout", "1000");
+        assertEquals(1, wskTimeout.status(), wskTimeout.err());
+        assertTrue(wskTimeout.err().contains("limits.timeout") && wskTimeout.err().contains("--timeout 1000ms"), wskTimeout.err());
+        Result unitTimeout = flint("action", "update", "boom", "--timeout", "1000s");
+        assertEquals(1, unitTimeout.status(), unitTimeout.err());
+        assertTrue(unitTimeout.err().contains("limits.timeout") && !unitTimeout.err().contains("bare number"), unitTimeout.err());
+
         Result missing = flint("action", "get", "no-such-action");
         assertEquals(1, missing.status());
         assertTrue(missing.err().contains("404"), missing.err());
