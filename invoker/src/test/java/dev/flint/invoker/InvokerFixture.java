@@ -18,6 +18,8 @@ import dev.flint.sandbox.SandboxRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -54,6 +56,17 @@ final class InvokerFixture implements AutoCloseable {
             busybox = ImageLayers.of(store.find(BaseImages.BUSYBOX).orElseGet(() -> BaseImages.buildBusybox(store, Progress.none())));
             python = ImageLayers.of(store.find(BaseImages.PYTHON).orElseGet(() -> BaseImages.buildPython(store, Progress.none())));
         }
+    }
+
+    /** The cgroups named {@code name} below the cgroup root, in every hierarchy (v1) or the one (v2), that exist. */
+    static List<Path> cgroupsNamed(String name) {
+        List<Path> candidates = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup", name)));
+        try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            hierarchies.map(h -> h.resolve(name)).forEach(candidates::add);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return candidates.stream().filter(Files::exists).toList();
     }
 
     static ImageLayers busybox() {

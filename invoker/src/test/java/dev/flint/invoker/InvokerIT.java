@@ -69,16 +69,8 @@ class InvokerIT {
         if (fx != null) {
             fx.close();
             assertEquals(List.of(), mountsMentioning(tmp.toString()), "mounts left behind");
-            assertEquals(List.of(), cgroupsNamed("flint-it-invoker"), "cgroups left behind");
+            assertEquals(List.of(), InvokerFixture.cgroupsNamed("flint-it-invoker"), "cgroups left behind");
             assertEquals(List.of(), launchersRunning(), "Python launchers left running");
-        }
-    }
-
-    private static List<Path> cgroupsNamed(String name) {
-        try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
-            return controllers.map(c -> c.resolve(name)).filter(Files::exists).toList();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

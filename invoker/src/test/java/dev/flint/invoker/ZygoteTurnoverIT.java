@@ -36,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ZygoteTurnoverIT {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The fixture's cgroup parent for the name "turnover". */
+    private static final String CGROUP_PARENT = "flint-it-turnover";
 
     @TempDir
     Path tmp;
@@ -49,14 +51,11 @@ class ZygoteTurnoverIT {
     }
 
     @AfterEach
-    void stop() throws IOException {
+    void stop() {
         sandboxes.forEach(Sandbox::destroy);
         if (fx != null) {
             fx.close();
-            try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
-                assertEquals(List.of(), controllers.map(c -> c.resolve("flint-it-turnover")).filter(Files::exists).toList(),
-                        "cgroups left behind, retired zygotes' included");
-            }
+            assertEquals(List.of(), InvokerFixture.cgroupsNamed(CGROUP_PARENT), "cgroups left behind, retired zygotes' included");
         }
     }
 
@@ -176,11 +175,7 @@ class ZygoteTurnoverIT {
     /** The zygotes' cgroups under this test's cgroup parent, in any hierarchy. */
     private static List<Path> zygoteCgroups() throws IOException {
         List<Path> found = new ArrayList<>();
-        List<Path> parents = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup/flint-it-turnover")));
-        try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
-            controllers.map(c -> c.resolve("flint-it-turnover")).forEach(parents::add);
-        }
-        for (Path parent : parents.stream().filter(Files::isDirectory).toList()) {
+        for (Path parent : InvokerFixture.cgroupsNamed(CGROUP_PARENT)) {
             try (var runtimes = Files.list(parent)) {
                 for (Path runtime : runtimes.filter(Files::isDirectory).toList()) {
                     try (var children = Files.list(runtime)) {

@@ -31,8 +31,9 @@ import java.util.stream.Stream;
  * the memory usage of the runtime's cgroup (cgroup v1 {@code memory.usage_in_bytes}, v2
  * {@code memory.current}, which count every cgroup below it: the sandboxes' processes' pages, the
  * page cache and kernel memory charged to them, the zygote's, and what retired zygotes' copies
- * still share, charged to their removed cgroups: ADR 0015's addendum), and the growth of the host's used memory as {@link IdleMemoryScenario} counts it. Baseline
- * for scale: the PSS of one idle host {@code python3}.
+ * still share, charged to their removed cgroups: ADR 0015's addendum), and the growth of the
+ * host's used memory as {@link IdleMemoryScenario} counts it. Baseline for scale: the PSS of one
+ * idle host {@code python3}.
  */
 final class IdlePythonScenario implements Scenario {
     private static final int CALLERS = 4;
